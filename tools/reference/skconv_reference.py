@@ -5,7 +5,7 @@ Writes sknet-layer/src/test/resources/fixtures/skconv/<case>.npz (float64, small
 
 Every fixture holds: the hyper-parameters, the input x, the initial parameters under the
 reference state_dict names (with random BatchNorm statistics so inference mode is tested),
-the eval-mode output, the train-mode output, the running statistics after that train step,
+the eval-mode output and attention [N, M, C], the train-mode output, the running statistics after that train step,
 the upstream gradient R of loss = sum(V * R), and the gradients of that loss w.r.t. x and
 every trainable parameter (prefix "grad.").
 """
@@ -60,6 +60,7 @@ class SKConv(nn.Module):
         z = self.fc(s)
         a = self.attention_logits(z).view(n, self.M, self.C, 1, 1)
         a = torch.softmax(a, dim=1)
+        self.last_attention = a.detach().view(n, self.M, self.C)
         return (feats * a).sum(dim=1)
 
 
@@ -95,6 +96,7 @@ def make_case(name, n, cin, h, w, kw, seed):
     m.eval()
     with torch.no_grad():
         y_eval = m(x)
+        attention_eval = m.last_attention.clone()
 
     out = {}
     if n > 1:  # PyTorch refuses BatchNorm training on a single value per channel
@@ -117,10 +119,11 @@ def make_case(name, n, cin, h, w, kw, seed):
               r=kw.get("r", 16), L=kw.get("L", 32), stride=kw.get("stride", 1),
               dilated=int(kw.get("dilated", True)), caffe=int(kw.get("select", "reference") == "caffe"),
               split_input=int(kw.get("split_input", False)), d=kw.get("d") or 0)
-    arrays = {"hp." + k: np.array(v, dtype=np.int64) for k, v in hp.items()}
+    arrays = {"hp." + k: np.array([v], dtype=np.int64) for k, v in hp.items()}  # 1-d: ND4J reads no 0-d npy
     arrays["hp.kernels"] = np.array(kernels, dtype=np.int64)
     arrays["x"] = x.numpy()
     arrays["y_eval"] = y_eval.numpy()
+    arrays["attention_eval"] = attention_eval.numpy()
     for k, v in init.items():
         if "num_batches_tracked" not in k:
             arrays["param." + k] = v.numpy()

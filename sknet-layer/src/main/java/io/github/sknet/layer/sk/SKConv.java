@@ -1,0 +1,96 @@
+package io.github.sknet.layer.sk;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.nd4j.linalg.activations.Activation;
+
+import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.norm.BatchNorm;
+
+/**
+ * Adds a complete SKConv (split, fuse, select) to a graph in one call:
+ *
+ * <pre>
+ * String out = SKConv.add(graph, "sk1", SKConvConfig.builder(64).build(), "input");
+ * </pre>
+ *
+ * The vertices it adds, all named under {@code name/}: {@code branch<i>/conv} ({@link GroupedConv2D}),
+ * {@code branch<i>/bn} ({@link BatchNorm} + ReLU), {@code fuse/sum}, {@code fuse/pool},
+ * {@code fuse/fc}, {@code fuse/bn} (+ ReLU), {@code select/fc} (the attention logits) and {@code name}
+ * itself ({@link SKSelectVertex}, the output).
+ */
+public final class SKConv {
+    private SKConv() {
+    }
+
+    /** Adds the SKConv and returns the name of its output vertex ({@code name}). */
+    public static String add(GraphBuilder graph, String name, SKConvConfig cfg, String input) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("SKConv: a name is required");
+        }
+        cfg.validate("SKConv '" + name + "'");
+        int m = cfg.branches();
+        long c = cfg.channels();
+        String[] branchOut = new String[m];
+        long slice = cfg.branchInChannels();
+        for (int i = 0; i < m; i++) {
+            String branchIn = input;
+            if (cfg.splitInput()) {
+                branchIn = name + "/split" + i;
+                graph.addVertex(branchIn, new ChannelSubsetVertex((int) (i * slice), (int) ((i + 1) * slice - 1)), input);
+            }
+            String conv = branchConv(name, i);
+            graph.addLayer(conv, new GroupedConv2D.Builder().nIn(slice).nOut(c).groups(cfg.groups())
+                    .kernelSize(cfg.kernelSize(i)).stride(cfg.stride()).padding(cfg.padding(i))
+                    .dilation(cfg.dilation(i)).build(), branchIn);
+            branchOut[i] = branchBn(name, i);
+            graph.addLayer(branchOut[i], batchNorm(cfg, c), conv);
+        }
+        String sum = branchOut[0];
+        if (m > 1) {
+            sum = name + "/fuse/sum";
+            graph.addVertex(sum, new ElementWiseVertex(ElementWiseVertex.Op.Add), branchOut);
+        }
+        int d = cfg.attentionWidth();
+        graph.addLayer(name + "/fuse/pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sum);
+        graph.addLayer(fuseFc(name), new DenseLayer.Builder().nIn(c).nOut(d).hasBias(false)
+                .activation(Activation.IDENTITY).build(), name + "/fuse/pool");
+        graph.addLayer(fuseBn(name), batchNorm(cfg, d), fuseFc(name));
+        graph.addLayer(attentionLogits(name), new DenseLayer.Builder().nIn(d).nOut((long) m * c)
+                .hasBias(cfg.selectBias()).activation(Activation.IDENTITY).build(), fuseBn(name));
+        String[] selectInputs = new String[m + 1];
+        selectInputs[0] = attentionLogits(name);
+        System.arraycopy(branchOut, 0, selectInputs, 1, m);
+        graph.addVertex(name, new SKSelectVertex(m, c), selectInputs);
+        return name;
+    }
+
+    private static BatchNorm batchNorm(SKConvConfig cfg, long channels) {
+        return new BatchNorm.Builder().nOut(channels).eps(cfg.bnEps()).momentum(cfg.bnMomentum())
+                .activation(Activation.RELU).build();
+    }
+
+    public static String branchConv(String name, int branch) {
+        return name + "/branch" + branch + "/conv";
+    }
+
+    public static String branchBn(String name, int branch) {
+        return name + "/branch" + branch + "/bn";
+    }
+
+    public static String fuseFc(String name) {
+        return name + "/fuse/fc";
+    }
+
+    public static String fuseBn(String name) {
+        return name + "/fuse/bn";
+    }
+
+    /** The dense layer whose output, reshaped to [N, M, C] and soft-maxed over M, is the attention. */
+    public static String attentionLogits(String name) {
+        return name + "/select/fc";
+    }
+}

@@ -1,0 +1,128 @@
+package io.github.sknet.layer.sk;
+
+import java.util.Arrays;
+
+import org.deeplearning4j.exception.DL4JInvalidInputException;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** The runtime of {@link SKSelectVertex}. */
+public class SKSelectVertexImpl extends BaseGraphVertex {
+    private final int branches;
+    private final long channels;
+
+    public SKSelectVertexImpl(ComputationGraph graph, String name, int idx, int branches, long channels,
+                              DataType dataType) {
+        super(graph, name, idx, null, null, dataType);
+        this.branches = branches;
+        this.channels = channels;
+    }
+
+    /** softmax over the branch index of logits {@code [N, M*C]}, as {@code [N, M, C]}. */
+    public static INDArray attention(INDArray logits, int branches, long channels) {
+        INDArray a = logits.reshape('c', logits.size(0), branches, channels).dup('c');
+        INDArray max = a.max(true, 1);
+        INDArray e = Transforms.exp(a.subi(max.broadcast(a.shape())), false);
+        return e.divi(e.sum(true, 1).broadcast(a.shape()));
+    }
+
+    @Override
+    public boolean hasLayer() {
+        return false;
+    }
+
+    @Override
+    public Layer getLayer() {
+        return null;
+    }
+
+    @Override
+    public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        checkInputs();
+        INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
+        INDArray v = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[1].shape(), 'c');
+        INDArray tmp = branches > 1 ? Nd4j.createUninitialized(dataType, inputs[1].shape()) : null;
+        for (int i = 0; i < branches; i++) {
+            INDArray target = i == 0 ? v : tmp;
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(inputs[i + 1].castTo(dataType), branch(a, i), target, 0, 1));
+            if (i > 0) {
+                v.addi(tmp);
+            }
+        }
+        return v;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        checkInputs();
+        INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
+        INDArray dv = epsilon.castTo(dataType);
+        INDArray[] out = new INDArray[branches + 1];
+        // dL/da_i = sum over H, W of dV * U_i; dL/dlogits = a * (dL/da - sum_j a_j dL/da_j)
+        INDArray da = Nd4j.createUninitialized(dataType, a.shape());
+        for (int i = 0; i < branches; i++) {
+            INDArray u = inputs[i + 1].castTo(dataType);
+            out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, u.shape(), 'c');
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, branch(a, i), out[i + 1], 0, 1));
+            da.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dv.mul(u).sum(2, 3));
+        }
+        INDArray weighted = a.mul(da).sum(true, 1).broadcast(a.shape());
+        INDArray dLogits = a.mul(da.subi(weighted));
+        out[0] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLogits.reshape('c', a.size(0), branches * channels))
+                .reshape(inputs[0].shape());
+        return new Pair<>(null, out);
+    }
+
+    private static INDArray branch(INDArray a, int i) {
+        return a.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).dup('c');
+    }
+
+    private void checkInputs() {
+        if (inputs == null || inputs.length != branches + 1) {
+            throw new DL4JInvalidInputException("SKSelectVertex '" + vertexName + "': expects " + (branches + 1)
+                    + " inputs (attention logits, then " + branches + " branch outputs)");
+        }
+        if (inputs[0].length() != inputs[0].size(0) * branches * channels) {
+            throw new DL4JInvalidInputException("SKSelectVertex '" + vertexName + "': attention logits "
+                    + Arrays.toString(inputs[0].shape()) + " are not [N, M*C] = [N, " + branches * channels + "]");
+        }
+        for (int i = 1; i <= branches; i++) {
+            if (inputs[i].rank() != 4 || inputs[i].size(1) != channels || !Arrays.equals(inputs[i].shape(), inputs[1].shape())
+                    || inputs[i].size(0) != inputs[0].size(0)) {
+                throw new DL4JInvalidInputException("SKSelectVertex '" + vertexName + "': branch output " + (i - 1)
+                        + " has shape " + Arrays.toString(inputs[i].shape()) + ", expected [N, " + channels
+                        + ", H, W] like " + Arrays.toString(inputs[1].shape()));
+            }
+        }
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+        if (backpropGradientsViewArray != null) {
+            throw new IllegalStateException("SKSelectVertex '" + vertexName + "' has no parameters");
+        }
+    }
+
+    @Override
+    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
+                                                           int minibatchSize) {
+        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[1], currentMaskState);
+    }
+
+    @Override
+    public String toString() {
+        return "SKSelectVertex(name=\"" + vertexName + "\", M=" + branches + ", C=" + channels + ")";
+    }
+}
