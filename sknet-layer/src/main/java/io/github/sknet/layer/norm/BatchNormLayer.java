@@ -48,7 +48,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         assertInputSet(false);
         INDArray x = checkedInput();
         if (training) {
-            batchStatistics(x);
+            batchStatistics(x, workspaceMgr);
         } else {
             lastForwardTrained = false;
         }
@@ -59,7 +59,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     }
 
     /** Batch mean and 1/std for this forward pass, and the running statistics' update (PyTorch's order). */
-    private void batchStatistics(INDArray x) {
+    private void batchStatistics(INDArray x, LayerWorkspaceMgr workspaceMgr) {
         BatchNorm c = layerConf();
         int[] dims = reduceDims(x);
         long count = x.length() / x.size(1);
@@ -70,8 +70,9 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         }
         INDArray mean = x.mean(dims);
         INDArray var = x.var(false, dims);
-        batchMean = mean;
-        batchInvStd = Transforms.pow(var.add(c.getEps()), -0.5, false);
+        // kept for backprop: the INPUT workspace outlives the forward pass's working memory
+        batchMean = workspaceMgr.leverageTo(ArrayType.INPUT, mean);
+        batchInvStd = workspaceMgr.leverageTo(ArrayType.INPUT, Transforms.pow(var.add(c.getEps()), -0.5, false));
         lastForwardTrained = true;
         updateRunningStats(mean, var, count);
     }
