@@ -3,7 +3,6 @@ package io.github.sknet.layer.conv;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -18,6 +17,9 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.Staging;
+
 /**
  * Grouped (and dilated) convolution through oneDNN's own primitives, the same kernels PyTorch's CPU
  * convolutions use. Primitives are built once per {@link ConvGeometry}; oneDNN picks its blocked
@@ -27,25 +29,8 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     public static final OneDnnGroupedConvEngine INSTANCE = new OneDnnGroupedConvEngine();
     private static final int CACHE_SIZE = 64;
 
-    private static final engine ENGINE;
-    private static final stream STREAM;
-    private static final Throwable LOAD_ERROR;
-
-    static {
-        engine eng = null;
-        stream str = null;
-        Throwable err = null;
-        try {
-            Loader.load(dnnl.class);
-            eng = new engine(engine.kind.cpu, 0);
-            str = new stream(eng);
-        } catch (Throwable t) {
-            err = t;
-        }
-        ENGINE = eng;
-        STREAM = str;
-        LOAD_ERROR = err;
-    }
+    private static final engine ENGINE = OneDnn.engine();
+    private static final stream STREAM = OneDnn.stream();
 
     private final Map<ConvGeometry, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -62,11 +47,11 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     }
 
     public static boolean isAvailable() {
-        return ENGINE != null && !"false".equals(System.getProperty("sknet.onednn"));
+        return OneDnn.isAvailable();
     }
 
     public static String loadError() {
-        return LOAD_ERROR == null ? "none" : LOAD_ERROR.toString();
+        return OneDnn.loadError();
     }
 
     @Override
@@ -130,57 +115,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     }
 
     private static memory wrap(memory.desc md, INDArray a) {
-        if (a.isView() || a.ordering() != 'c' || a.elementWiseStride() != 1
-                || a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) {
-            throw new IllegalArgumentException("oneDNN convolution needs c-ordered float32 arrays that own their "
-                    + "buffer, got " + a.shapeInfoToString());
-        }
-        return new memory(md, ENGINE, a.data().addressPointer());
-    }
-
-    /**
-     * A scratch memory in the layout oneDNN chose for one argument, with the reorder between it and the
-     * plain layout. Absent (null) where oneDNN chose the plain layout.
-     */
-    private static final class Staging {
-        final memory scratch;
-        final reorder reorder;
-
-        private Staging(memory.desc from, memory.desc to, memory.desc scratchMd) {
-            scratch = new memory(scratchMd, ENGINE);
-            reorder = new reorder(new reorder.primitive_desc(ENGINE, from, ENGINE, to));
-        }
-
-        static Staging forInput(memory.desc chosen, memory.desc plain) {
-            return chosen.equals(plain) ? null : new Staging(plain, chosen, chosen);
-        }
-
-        static Staging forOutput(memory.desc chosen, memory.desc plain) {
-            return chosen.equals(plain) ? null : new Staging(chosen, plain, chosen);
-        }
-
-        static memory in(Staging s, memory user) {
-            if (s == null) {
-                return user;
-            }
-            s.reorder.execute(STREAM, user, s.scratch);
-            return s.scratch;
-        }
-
-        static memory target(Staging s, memory user) {
-            return s == null ? user : s.scratch;
-        }
-
-        static void out(Staging s, memory user) {
-            if (s != null) {
-                s.reorder.execute(STREAM, s.scratch, user);
-            }
-        }
-
-        void close() {
-            scratch.close();
-            reorder.close();
-        }
+        return OneDnn.wrap(md, a);
     }
 
     /** The primitives of one geometry and the staging of each of their arguments. */
@@ -236,9 +171,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             bwdWeights.close();
             for (Staging s : new Staging[] {fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc,
                     bwdWSrc, bwdWDiffDst, bwdWDiffWei}) {
-                if (s != null) {
-                    s.close();
-                }
+                Staging.close(s);
             }
         }
     }

@@ -12,7 +12,9 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -20,14 +22,19 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import io.github.sknet.layer.onednn.OneDnn;
+
 /**
- * The runtime of {@link BatchNorm}. The forward pass keeps only the per-channel batch mean and
- * 1/std; the backward pass rebuilds the normalised input from the layer's input.
+ * The runtime of {@link BatchNorm}. NCHW float32 with an identity or ReLU activation runs on oneDNN
+ * (ReLU fused); everything else, and float64, on ND4J ops. Both keep only per-channel statistics
+ * between the passes and rebuild what backprop needs from the layer's input.
  */
 public class BatchNormLayer extends BaseLayer<BatchNorm> {
     private INDArray batchMean;
-    private INDArray batchInvStd;
+    private INDArray batchVar;
     private boolean lastForwardTrained;
+    private boolean lastForwardOneDnn;
+    private INDArray reluMask;
 
     public BatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -47,43 +54,90 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         INDArray x = checkedInput();
-        if (training) {
-            batchStatistics(x, workspaceMgr);
-        } else {
-            lastForwardTrained = false;
-        }
-        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
-        affine(x, z);
+        INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         IActivation afn = layerConf().getActivationFn();
-        return afn instanceof ActivationIdentity ? z : afn.getActivation(z, training);
+        boolean relu = afn instanceof ActivationReLU && ((ActivationReLU) afn).equals(new ActivationReLU());
+        boolean oneDnn = OneDnnBatchNorm.fits(x) && (relu || afn instanceof ActivationIdentity);
+        float eps = (float) layerConf().getEps();
+        lastForwardTrained = training;
+        lastForwardOneDnn = oneDnn;
+        if (training) {
+            long count = checkCount(x);
+            long c = x.size(1);
+            // kept for backprop: the INPUT workspace outlives the forward pass's working memory
+            batchMean = workspaceMgr.createUninitialized(ArrayType.INPUT, dataType, c);
+            batchVar = workspaceMgr.createUninitialized(ArrayType.INPUT, dataType, c);
+            if (oneDnn) {
+                OneDnnBatchNorm.INSTANCE.forwardTraining(x, scaleShift(), eps, relu, y, batchMean, batchVar,
+                        relu ? reluMask(x.shape(), eps) : null);
+            } else {
+                int[] dims = reduceDims(x);
+                batchMean.assign(x.mean(dims));
+                batchVar.assign(x.var(false, dims));
+            }
+            updateRunningStats(batchMean, batchVar, count);
+        } else if (oneDnn) {
+            OneDnnBatchNorm.INSTANCE.forwardWithStats(x, scaleShift(), runningMean(), runningVar(), eps, relu, y);
+        }
+        if (oneDnn) {
+            return y;
+        }
+        affine(x, y);
+        return afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
     }
 
-    /** Batch mean and 1/std for this forward pass, and the running statistics' update (PyTorch's order). */
-    private void batchStatistics(INDArray x, LayerWorkspaceMgr workspaceMgr) {
-        BatchNorm c = layerConf();
-        int[] dims = reduceDims(x);
+    private long checkCount(INDArray x) {
         long count = x.length() / x.size(1);
         if (count < 2) {
-            throw new DL4JInvalidInputException(c.describe() + ": training needs more than one value per channel, "
-                    + "got input shape " + Arrays.toString(x.shape()) + " (use a larger batch, or inference mode) "
-                    + layerId());
+            throw new DL4JInvalidInputException(layerConf().describe() + ": training needs more than one value per "
+                    + "channel, got input shape " + Arrays.toString(x.shape())
+                    + " (use a larger batch, or inference mode) " + layerId());
         }
-        INDArray mean = x.mean(dims);
-        INDArray var = x.var(false, dims);
-        // kept for backprop: the INPUT workspace outlives the forward pass's working memory
-        batchMean = workspaceMgr.leverageTo(ArrayType.INPUT, mean);
-        batchInvStd = workspaceMgr.leverageTo(ArrayType.INPUT, Transforms.pow(var.add(c.getEps()), -0.5, false));
-        lastForwardTrained = true;
-        updateRunningStats(mean, var, count);
+        return count;
+    }
+
+    /** PyTorch: running = (1 - m) running + m batch, with the unbiased variance. */
+    private void updateRunningStats(INDArray mean, INDArray biasedVar, long count) {
+        double m = layerConf().getMomentum();
+        getParam(BatchNormParamInitializer.MEAN).muli(1 - m).addi(mean.mul(m));
+        getParam(BatchNormParamInitializer.VAR).muli(1 - m).addi(biasedVar.mul(m * count / (count - 1.0)));
+    }
+
+    private INDArray runningMean() {
+        return getParam(BatchNormParamInitializer.MEAN).dup();
+    }
+
+    private INDArray runningVar() {
+        return getParam(BatchNormParamInitializer.VAR).dup();
     }
 
     private INDArray mean() {
-        return lastForwardTrained ? batchMean : getParam(BatchNormParamInitializer.MEAN);
+        return lastForwardTrained ? batchMean : runningMean();
     }
 
     private INDArray invStd() {
-        return lastForwardTrained ? batchInvStd
-                : Transforms.pow(getParam(BatchNormParamInitializer.VAR).add(layerConf().getEps()), -0.5, false);
+        INDArray var = lastForwardTrained ? batchVar : runningVar();
+        return Transforms.pow(var.add(layerConf().getEps()), -0.5, false);
+    }
+
+    /** [gamma; beta] as the [2, C] block oneDNN takes. */
+    private INDArray scaleShift() {
+        INDArray gamma = getParam(BatchNormParamInitializer.GAMMA);
+        INDArray ss = Nd4j.createUninitialized(dataType, 2, gamma.length());
+        ss.getRow(0).assign(gamma);
+        ss.getRow(1).assign(getParam(BatchNormParamInitializer.BETA));
+        return ss;
+    }
+
+    /** The fused ReLU's mask, kept by the layer (outside workspaces) from forward to backward. */
+    private INDArray reluMask(long[] shape, float eps) {
+        long bytes = OneDnnBatchNorm.INSTANCE.workspaceBytes(shape, eps);
+        if (reluMask == null || reluMask.length() < bytes) {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                reluMask = Nd4j.createUninitialized(DataType.BYTE, Math.max(bytes, 1));
+            }
+        }
+        return reluMask;
     }
 
     /** z = gamma * (x - mean) * invStd + beta, with the statistics of the last forward pass. */
@@ -94,48 +148,26 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         perChannel(new BroadcastAddOp(z, shift, z, 1));
     }
 
-    private void updateRunningStats(INDArray mean, INDArray biasedVar, long count) {
-        double m = layerConf().getMomentum();
-        INDArray runMean = getParam(BatchNormParamInitializer.MEAN);
-        INDArray runVar = getParam(BatchNormParamInitializer.VAR);
-        runMean.muli(1 - m).addi(mean.mul(m));
-        runVar.muli(1 - m).addi(biasedVar.mul(m * count / (count - 1.0)));
-    }
-
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         INDArray x = checkedInput();
-        int[] dims = reduceDims(x);
-        double count = x.length() / x.size(1);
-        INDArray delta = epsilon.castTo(dataType);
-        IActivation afn = layerConf().getActivationFn();
-        if (!(afn instanceof ActivationIdentity)) {
-            INDArray z = Nd4j.createUninitialized(dataType, x.shape());
-            affine(x, z);
-            delta = afn.backprop(z, delta).getFirst();
-        }
-        INDArray gamma = getParam(BatchNormParamInitializer.GAMMA);
-        INDArray mean = mean();
-        INDArray invStd = invStd();
-
-        INDArray xhat = Nd4j.createUninitialized(dataType, x.shape());
-        perChannel(new BroadcastSubOp(x, mean, xhat, 1));
-        perChannel(new BroadcastMulOp(xhat, invStd, xhat, 1));
-        INDArray dBeta = delta.sum(dims);
-        INDArray dGamma = delta.mul(xhat).sum(dims);
-
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        if (lastForwardTrained) {
-            // dx = gamma / std * (delta - mean(delta) - xhat * mean(delta * xhat))
-            perChannel(new BroadcastMulOp(xhat, dGamma.div(count), dx, 1));
-            dx.rsubi(delta);
-            perChannel(new BroadcastSubOp(dx, dBeta.div(count), dx, 1));
-            perChannel(new BroadcastMulOp(dx, gamma.mul(invStd), dx, 1));
+        INDArray dGamma, dBeta;
+        if (lastForwardOneDnn && lastForwardTrained) {
+            IActivation afn = layerConf().getActivationFn();
+            INDArray dss = Nd4j.createUninitialized(dataType, 2, x.size(1));
+            INDArray dy = epsilon.castTo(dataType);
+            dy = OneDnn.fits(dy) ? dy : dy.dup('c');
+            OneDnnBatchNorm.INSTANCE.backward(x, dy, scaleShift(), batchMean, batchVar, (float) layerConf().getEps(),
+                    !(afn instanceof ActivationIdentity), reluMask, dx, dss);
+            dGamma = dss.getRow(0);
+            dBeta = dss.getRow(1);
         } else {
-            perChannel(new BroadcastMulOp(delta, gamma.mul(invStd), dx, 1));
+            INDArray[] g = backpropNd4j(x, epsilon, dx);
+            dGamma = g[0];
+            dBeta = g[1];
         }
-
         Gradient g = new DefaultGradient();
         gradientViews.get(BatchNormParamInitializer.GAMMA).assign(dGamma);
         gradientViews.get(BatchNormParamInitializer.BETA).assign(dBeta);
@@ -148,6 +180,36 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         return new Pair<>(g, dx);
     }
 
+    /** Writes dL/dx into dx; returns {dL/dgamma, dL/dbeta}. */
+    private INDArray[] backpropNd4j(INDArray x, INDArray epsilon, INDArray dx) {
+        int[] dims = reduceDims(x);
+        double count = x.length() / x.size(1);
+        INDArray delta = epsilon.castTo(dataType);
+        IActivation afn = layerConf().getActivationFn();
+        if (!(afn instanceof ActivationIdentity)) {
+            INDArray z = Nd4j.createUninitialized(dataType, x.shape());
+            affine(x, z);
+            delta = afn.backprop(z, delta).getFirst();
+        }
+        INDArray gamma = getParam(BatchNormParamInitializer.GAMMA);
+        INDArray invStd = invStd();
+        INDArray xhat = Nd4j.createUninitialized(dataType, x.shape());
+        perChannel(new BroadcastSubOp(x, mean(), xhat, 1));
+        perChannel(new BroadcastMulOp(xhat, invStd, xhat, 1));
+        INDArray dBeta = delta.sum(dims);
+        INDArray dGamma = delta.mul(xhat).sum(dims);
+        if (lastForwardTrained) {
+            // dx = gamma / std * (delta - mean(delta) - xhat * mean(delta * xhat))
+            perChannel(new BroadcastMulOp(xhat, dGamma.div(count), dx, 1));
+            dx.rsubi(delta);
+            perChannel(new BroadcastSubOp(dx, dBeta.div(count), dx, 1));
+            perChannel(new BroadcastMulOp(dx, gamma.mul(invStd), dx, 1));
+        } else {
+            perChannel(new BroadcastMulOp(delta, gamma.mul(invStd), dx, 1));
+        }
+        return new INDArray[] {dGamma, dBeta};
+    }
+
     private INDArray checkedInput() {
         BatchNorm c = layerConf();
         if (input.rank() != 2 && input.rank() != 4) {
@@ -158,7 +220,9 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
             throw new DL4JInvalidInputException(c.describe() + ": expects " + c.getNOut() + " channels, got shape "
                     + Arrays.toString(input.shape()) + " " + layerId());
         }
-        return input.castTo(dataType);
+        INDArray x = input.castTo(dataType);
+        return x.rank() == 4 && !OneDnn.fits(x) && OneDnn.isAvailable() && x.dataType() == DataType.FLOAT
+                ? x.dup('c') : x;
     }
 
     private static int[] reduceDims(INDArray x) {

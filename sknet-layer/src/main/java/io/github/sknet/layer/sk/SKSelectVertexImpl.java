@@ -14,6 +14,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -76,7 +77,9 @@ public class SKSelectVertexImpl extends BaseGraphVertex {
             INDArray u = inputs[i + 1].castTo(dataType);
             out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, u.shape(), 'c');
             Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, branch(a, i), out[i + 1], 0, 1));
-            da.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dv.mul(u).sum(2, 3));
+            INDArray dai = Nd4j.createUninitialized(dataType, a.size(0), channels);
+            Nd4j.getExecutioner().exec(new Dot(dv, u, dai, 2, 3));
+            da.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dai);
         }
         INDArray weighted = a.mul(da).sum(true, 1).broadcast(a.shape());
         INDArray dLogits = a.mul(da.subi(weighted));

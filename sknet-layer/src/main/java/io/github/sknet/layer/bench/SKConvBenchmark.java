@@ -1,0 +1,163 @@
+package io.github.sknet.layer.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import io.github.sknet.layer.conv.ConvGeometry;
+import io.github.sknet.layer.conv.GroupedConvEngine;
+import io.github.sknet.layer.conv.Nd4jGroupedConvEngine;
+import io.github.sknet.layer.conv.OneDnnGroupedConvEngine;
+import io.github.sknet.layer.sk.SKConv;
+import io.github.sknet.layer.sk.SKConvConfig;
+
+/**
+ * SKConv and grouped-convolution timings (median ms over timed iterations after warm-up), float32,
+ * next to SPEC.md's PyTorch 1.13 figures and, with {@code --pytorch FILE}, PyTorch measured in the
+ * same run by tools/bench/skconv_pytorch.py.
+ *
+ * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 3] [--pytorch results.json] [--engine-compare]</pre>
+ */
+public final class SKConvBenchmark {
+    /** SPEC.md, PyTorch 1.13 on a 2-core machine: inference and training ms. */
+    private static final Map<String, double[]> SPEC = Map.of(
+            "N=8 C=128 56x56", new double[] {24, 126},
+            "N=8 C=256 28x28", new double[] {9.8, 33});
+
+    private SKConvBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int iters = intArg(args, "--iters", 10);
+        int warmup = intArg(args, "--warmup", 3);
+        Map<String, Double> torch = readPyTorch(strArg(args, "--pytorch", null));
+        System.out.printf(Locale.ROOT, "ND4J %s backend, %d threads available, oneDNN grouped conv %s%n",
+                Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
+                Runtime.getRuntime().availableProcessors(),
+                OneDnnGroupedConvEngine.isAvailable() ? "loaded" : "NOT loaded (" + OneDnnGroupedConvEngine.loadError() + ")");
+        System.out.println("workload                                   sknet-dl4j ms   PyTorch(run) ms   ratio   PyTorch(SPEC) ms");
+        int[][] shapes = {{8, 128, 56}, {8, 256, 28}};
+        for (int[] s : shapes) {
+            String key = "N=" + s[0] + " C=" + s[1] + " " + s[2] + "x" + s[2];
+            ComputationGraph g = skconvGraph(s[1], s[2]);
+            INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
+            INDArray labels = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
+            // inference as a deployment would run it: the result lands in a reused output workspace
+            WorkspaceConfiguration wsc = WorkspaceConfiguration.builder().policyLearning(LearningPolicy.FIRST_LOOP)
+                    .build();
+            double inf = median(time(() -> {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(wsc, "bench-output")) {
+                    g.output(false, ws, x);
+                }
+            }, warmup, iters));
+            row("SKConv " + key + " inference forward", inf, torch.get("skconv " + key + " inference"), SPEC.get(key)[0]);
+            g.setInputs(x);
+            g.setLabels(labels);
+            double train = median(time(g::computeGradientAndScore, warmup, iters));
+            row("SKConv " + key + " training fwd+bwd", train, torch.get("skconv " + key + " training"), SPEC.get(key)[1]);
+
+            for (int dil = 1; dil <= 2; dil++) {
+                ConvGeometry geo = new ConvGeometry(s[0], s[1], s[2], s[2], s[1], 32, new int[] {3, 3},
+                        new int[] {1, 1}, new int[] {dil, dil}, new int[] {dil, dil});
+                INDArray w = Nd4j.rand(DataType.FLOAT, geo.weightShape());
+                INDArray y = Nd4j.create(DataType.FLOAT, geo.outputShape());
+                GroupedConvEngine e = GroupedConvEngine.select(x);
+                double ms = median(time(() -> e.forward(geo, x, w, y), warmup, iters));
+                String name = "grouped conv G=32 d=" + dil + " " + key + " fwd";
+                row(name, ms, torch.get("conv " + key + " d=" + dil), Double.NaN);
+                System.out.printf(Locale.ROOT, "    %s engine: %.1f effective GFLOP/s%n", e.name(),
+                        2.0 * geo.multiplyAdds() / (ms * 1e6));
+                if (Arrays.asList(args).contains("--engine-compare")) {
+                    double nd = median(time(() -> Nd4jGroupedConvEngine.INSTANCE.forward(geo, x, w, y), 1, 3));
+                    System.out.printf(Locale.ROOT, "    nd4j fallback engine: %.1f ms, %.1f effective GFLOP/s%n", nd,
+                            2.0 * geo.multiplyAdds() / (nd * 1e6));
+                }
+            }
+        }
+    }
+
+    static ComputationGraph skconvGraph(int channels, int size) {
+        ComputationGraphConfiguration.GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(1)
+                .dataType(DataType.FLOAT).updater(new Sgd(0.01)).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(size, size, channels));
+        String sk = SKConv.add(gb, "sk", SKConvConfig.builder(channels).build(), "in");
+        gb.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                .build(), sk).setOutputs("loss");
+        ComputationGraph g = new ComputationGraph(gb.build());
+        g.init();
+        return g;
+    }
+
+    private static void row(String name, double ms, Double torchMs, double specMs) {
+        String t = torchMs == null ? "      -" : String.format(Locale.ROOT, "%8.1f", torchMs);
+        String r = torchMs == null ? "    -" : String.format(Locale.ROOT, "%5.2fx", ms / torchMs);
+        String sp = Double.isNaN(specMs) ? "-" : String.format(Locale.ROOT, "%.1f", specMs);
+        System.out.printf(Locale.ROOT, "%-44s %10.1f   %14s   %6s   %s%n", name, ms, t, r, sp);
+    }
+
+    static double[] time(Runnable r, int warmup, int iters) {
+        for (int i = 0; i < warmup; i++) {
+            r.run();
+        }
+        double[] ms = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** The flat {"name": ms} JSON written by skconv_pytorch.py. */
+    static Map<String, Double> readPyTorch(String file) throws IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (file == null) {
+            return out;
+        }
+        Matcher m = Pattern.compile("\"([^\"]+)\"\\s*:\\s*([0-9.eE+-]+)").matcher(Files.readString(Path.of(file)));
+        while (m.find()) {
+            out.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+        return out;
+    }
+
+    private static int intArg(String[] args, String name, int dflt) {
+        String v = strArg(args, name, null);
+        return v == null ? dflt : Integer.parseInt(v);
+    }
+
+    private static String strArg(String[] args, String name, String dflt) {
+        List<String> a = new ArrayList<>(Arrays.asList(args));
+        int i = a.indexOf(name);
+        return i >= 0 && i + 1 < a.size() ? a.get(i + 1) : dflt;
+    }
+}

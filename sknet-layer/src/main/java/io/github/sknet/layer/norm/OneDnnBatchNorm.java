@@ -1,0 +1,153 @@
+package io.github.sknet.layer.norm;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.batch_normalization_backward;
+import org.bytedeco.dnnl.batch_normalization_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.PointerScope;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.Staging;
+
+/**
+ * oneDNN's batch normalisation for NCHW float32 arrays (computed in its channel-blocked layout), optionally with ReLU fused (its ReLU mask kept in a
+ * workspace between forward and backward). Statistics are the biased batch variance, as PyTorch
+ * normalises with; the layer turns them into PyTorch's running statistics.
+ */
+final class OneDnnBatchNorm {
+    static final OneDnnBatchNorm INSTANCE = new OneDnnBatchNorm();
+
+    private final Map<String, Primitives> cache = new HashMap<>();
+
+    private OneDnnBatchNorm() {
+    }
+
+    static boolean fits(INDArray x) {
+        return x.rank() == 4 && OneDnn.fits(x);
+    }
+
+    /** Bytes of the ReLU mask a fused training forward writes. */
+    long workspaceBytes(long[] shape, float eps) {
+        return primitives(shape, eps, true).wsMd.get_size();
+    }
+
+    void forwardTraining(INDArray x, INDArray scaleShift, float eps, boolean relu, INDArray y, INDArray mean,
+                         INDArray var, INDArray workspace) {
+        Primitives p = primitives(x.shape(), eps, relu);
+        synchronized (p) {
+            try (PointerScope scope = new PointerScope()) {
+                IntMemoryMap args = new IntMemoryMap();
+                memory yUser = OneDnn.wrap(p.dataMd, y);
+                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
+                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
+                args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
+                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
+                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
+                if (relu) {
+                    args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
+                }
+                p.fwdTrain.execute(OneDnn.stream(), args);
+                Staging.out(p.dst, yUser);
+                OneDnn.stream()._wait();
+            }
+        }
+    }
+
+    /** y = BN(x) with the given statistics (running ones in inference, a batch's when recomputing). */
+    void forwardWithStats(INDArray x, INDArray scaleShift, INDArray mean, INDArray var, float eps, boolean relu,
+                          INDArray y) {
+        Primitives p = primitives(x.shape(), eps, relu);
+        synchronized (p) {
+            try (PointerScope scope = new PointerScope()) {
+                IntMemoryMap args = new IntMemoryMap();
+                memory yUser = OneDnn.wrap(p.dataMd, y);
+                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
+                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
+                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
+                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
+                args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
+                p.fwdStats.execute(OneDnn.stream(), args);
+                Staging.out(p.dst, yUser);
+                OneDnn.stream()._wait();
+            }
+        }
+    }
+
+    /** dx and d[gamma; beta] for a training-mode forward with these batch statistics. */
+    void backward(INDArray x, INDArray dy, INDArray scaleShift, INDArray mean, INDArray var, float eps, boolean relu,
+                  INDArray workspace, INDArray dx, INDArray dScaleShift) {
+        Primitives p = primitives(x.shape(), eps, relu);
+        synchronized (p) {
+            try (PointerScope scope = new PointerScope()) {
+                IntMemoryMap args = new IntMemoryMap();
+                memory dxUser = OneDnn.wrap(p.dataMd, dx);
+                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
+                args.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.diffDst, OneDnn.wrap(p.dataMd, dy)));
+                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
+                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
+                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
+                if (relu) {
+                    args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
+                }
+                args.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.diffSrc, dxUser));
+                args.put(dnnl.DNNL_ARG_DIFF_SCALE_SHIFT, OneDnn.wrap(p.ssMd, dScaleShift));
+                p.bwd.execute(OneDnn.stream(), args);
+                Staging.out(p.diffSrc, dxUser);
+                OneDnn.stream()._wait();
+            }
+        }
+    }
+
+    private Primitives primitives(long[] shape, float eps, boolean relu) {
+        String key = Arrays.toString(shape) + eps + relu;
+        synchronized (cache) {
+            return cache.computeIfAbsent(key, k -> new Primitives(shape, eps, relu));
+        }
+    }
+
+    /** Primitives on oneDNN's channel-blocked layout, whose kernels are several times faster than on NCHW. */
+    private static final class Primitives {
+        final memory.desc dataMd, statMd, ssMd, wsMd;
+        final primitive fwdTrain, fwdStats, bwd;
+        final Staging src, dst, diffDst, diffSrc;
+
+        Primitives(long[] shape, float eps, boolean relu) {
+            dataMd = new memory.desc(shape, memory.data_type.f32, memory.format_tag.nchw);
+            memory.format_tag blocked = shape[1] % 16 == 0 ? memory.format_tag.nChw16c
+                    : shape[1] % 8 == 0 ? memory.format_tag.nChw8c : memory.format_tag.nchw;
+            memory.desc work = new memory.desc(shape, memory.data_type.f32, blocked);
+            statMd = new memory.desc(new long[] {shape[1]}, memory.data_type.f32, memory.format_tag.a);
+            ssMd = new memory.desc(new long[] {2, shape[1]}, memory.data_type.f32, memory.format_tag.ab);
+            int flags = dnnl.normalization_flags.use_scale_shift.value
+                    | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
+            batch_normalization_forward.primitive_desc trainPd = new batch_normalization_forward.primitive_desc(
+                    new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, work, eps, flags),
+                    OneDnn.engine());
+            // inference with given statistics, never writing a ReLU mask
+            int statsFlags = dnnl.normalization_flags.use_scale_shift.value
+                    | dnnl.normalization_flags.use_global_stats.value
+                    | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
+            batch_normalization_forward.primitive_desc statsPd = new batch_normalization_forward.primitive_desc(
+                    new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, work, eps,
+                            statsFlags), OneDnn.engine());
+            batch_normalization_backward.primitive_desc bwdPd = new batch_normalization_backward.primitive_desc(
+                    new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, work, work, eps, flags),
+                    OneDnn.engine(), trainPd);
+            wsMd = trainPd.workspace_desc();
+            fwdTrain = new batch_normalization_forward(trainPd);
+            fwdStats = new batch_normalization_forward(statsPd);
+            bwd = new batch_normalization_backward(bwdPd);
+            src = Staging.forInput(work, dataMd);
+            dst = Staging.forOutput(work, dataMd);
+            diffDst = Staging.forInput(work, dataMd);
+            diffSrc = Staging.forOutput(work, dataMd);
+        }
+    }
+}

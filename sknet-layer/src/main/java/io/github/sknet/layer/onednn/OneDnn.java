@@ -1,0 +1,77 @@
+package io.github.sknet.layer.onednn;
+
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Loader;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The oneDNN CPU engine and stream (Java binding org.bytedeco:dnnl, the oneDNN line PyTorch's CPU
+ * kernels come from), shared by the accelerated helpers. Set {@code -Dsknet.onednn=false} to force the
+ * ND4J fallbacks everywhere.
+ */
+public final class OneDnn {
+    private static final engine ENGINE;
+    private static final stream STREAM;
+    private static final Throwable LOAD_ERROR;
+    /** oneDNN reads host memory: only the CPU backend's arrays live there. */
+    private static final boolean CPU_BACKEND = "CPU".equalsIgnoreCase(
+            Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
+
+    static {
+        engine eng = null;
+        stream str = null;
+        Throwable err = null;
+        try {
+            Loader.load(dnnl.class);
+            eng = new engine(engine.kind.cpu, 0);
+            str = new stream(eng);
+        } catch (Throwable t) {
+            err = t;
+        }
+        ENGINE = eng;
+        STREAM = str;
+        LOAD_ERROR = err;
+    }
+
+    private OneDnn() {
+    }
+
+    public static boolean isAvailable() {
+        return ENGINE != null && CPU_BACKEND && !"false".equals(System.getProperty("sknet.onednn"));
+    }
+
+    /** Whether an array can be handed to oneDNN as it is: float32, c-ordered, owning its whole buffer. */
+    public static boolean fits(INDArray a) {
+        return isAvailable() && a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView()
+                && a.elementWiseStride() == 1;
+    }
+
+    public static String loadError() {
+        if (!CPU_BACKEND) {
+            return "not the CPU backend";
+        }
+        return LOAD_ERROR == null ? "none" : LOAD_ERROR.toString();
+    }
+
+    public static engine engine() {
+        return ENGINE;
+    }
+
+    public static stream stream() {
+        return STREAM;
+    }
+
+    /** A oneDNN memory over the array's own buffer (no copy). */
+    public static memory wrap(memory.desc md, INDArray a) {
+        if (a.isView() || a.ordering() != 'c' || a.elementWiseStride() != 1 || a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("oneDNN needs c-ordered float32 arrays that own their buffer, got "
+                    + a.shapeInfoToString());
+        }
+        return new memory(md, ENGINE, a.data().addressPointer());
+    }
+}
