@@ -62,7 +62,8 @@ public final class SKConvBenchmark {
         int[][] shapes = {{8, 128, 56}, {8, 256, 28}};
         for (int[] s : shapes) {
             String key = "N=" + s[0] + " C=" + s[1] + " " + s[2] + "x" + s[2];
-            ComputationGraph g = skconvGraph(s[1], s[2]);
+            ComputationGraph g = skconvGraph(s[1], s[2], true);
+            ComputationGraph inference = skconvGraph(s[1], s[2], false);
             INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
             INDArray labels = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
             // inference as a deployment would run it: the result lands in a reused output workspace
@@ -70,7 +71,7 @@ public final class SKConvBenchmark {
                     .build();
             double inf = median(time(() -> {
                 try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(wsc, "bench-output")) {
-                    g.output(false, ws, x);
+                    inference.output(false, ws, x);
                 }
             }, warmup, iters));
             row("SKConv " + key + " inference forward", inf, torch.get("skconv " + key + " inference"), SPEC.get(key)[0]);
@@ -99,13 +100,18 @@ public final class SKConvBenchmark {
         }
     }
 
-    static ComputationGraph skconvGraph(int channels, int size) {
+    /** One SKConv; for training followed by an MSE loss (the PyTorch side's loss too). */
+    static ComputationGraph skconvGraph(int channels, int size, boolean withLoss) {
         ComputationGraphConfiguration.GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(1)
                 .dataType(DataType.FLOAT).updater(new Sgd(0.01)).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(size, size, channels));
         String sk = SKConv.add(gb, "sk", SKConvConfig.builder(channels).build(), "in");
-        gb.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
-                .build(), sk).setOutputs("loss");
+        if (withLoss) {
+            gb.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                    .activation(Activation.IDENTITY).build(), sk).setOutputs("loss");
+        } else {
+            gb.setOutputs(sk);
+        }
         ComputationGraph g = new ComputationGraph(gb.build());
         g.init();
         return g;
