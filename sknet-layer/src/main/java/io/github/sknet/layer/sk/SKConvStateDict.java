@@ -1,24 +1,19 @@
 package io.github.sknet.layer.sk;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import io.github.sknet.layer.conv.GroupedConv2DParamInitializer;
-import io.github.sknet.layer.norm.BatchNormParamInitializer;
+import io.github.sknet.layer.torch.StateDictLoader;
 
 /**
  * Copies one SKConv's weights from a PyTorch state_dict with the reference names (SPEC.md:
  * {@code convs.m.0.weight}, {@code convs.m.1.*}, {@code fc.0.weight}, {@code fc.1.*},
  * {@code fcs.m.weight/bias}; the Caffe flavour's single projection as {@code fcs.weight}) into the
- * graph vertices {@link SKConv#add} made. Every key it reads is checked for presence and shape.
+ * vertices {@link SKConv#add} made. The SKConv's sizes and flavour are read from the graph.
  */
 public final class SKConvStateDict {
     private SKConvStateDict() {
@@ -30,118 +25,48 @@ public final class SKConvStateDict {
      * @return the state_dict keys used
      * @throws IllegalArgumentException naming every missing or mis-shaped key
      */
-    public static Set<String> load(ComputationGraph graph, String name, SKConvConfig cfg,
-                                   Map<String, INDArray> stateDict, String prefix) {
-        Loader l = new Loader(graph, stateDict, prefix, name);
-        long c = cfg.channels();
-        int d = cfg.attentionWidth();
-        int m = cfg.branches();
-        for (int i = 0; i < m; i++) {
-            l.copy("convs." + i + ".0.weight", SKConv.branchConv(name, i), GroupedConv2DParamInitializer.WEIGHT_KEY,
-                    null);
-            l.batchNorm("convs." + i + ".1.", SKConv.branchBn(name, i));
+    public static Set<String> load(ComputationGraph graph, String name, Map<String, INDArray> stateDict,
+                                   String prefix) {
+        StateDictLoader l = new StateDictLoader(graph, stateDict);
+        load(l, name, prefix);
+        l.finish("SKConv '" + name + "'", false);
+        return l.used();
+    }
+
+    /** Loads into SKConv {@code name} through a loader that collects problems for a whole model. */
+    public static void load(StateDictLoader l, String name, String prefix) {
+        ComputationGraph graph = l.graph();
+        if (!(graph.getConfiguration().getVertices().get(name) instanceof SKSelectVertex)) {
+            throw new IllegalArgumentException("the graph has no SKConv named '" + name + "'");
         }
-        l.copy("fc.0.weight", SKConv.fuseFc(name), "W", new long[] {d, c});
-        l.batchNorm("fc.1.", SKConv.fuseBn(name));
-        INDArray w = l.param(SKConv.attentionLogits(name), "W"); // [d, M*C]
-        if (cfg.selectBias()) {
-            INDArray b = l.param(SKConv.attentionLogits(name), "b");
+        SKSelectVertex select = (SKSelectVertex) graph.getConfiguration().getVertices().get(name);
+        long c = select.getChannels();
+        long d = graph.getLayer(SKConv.fuseFc(name)).getParam("W").size(1);
+        int m = select.getBranches();
+        for (int i = 0; i < m; i++) {
+            l.conv(prefix + "convs." + i + ".0.", SKConv.branchConv(name, i));
+            l.batchNorm(prefix + "convs." + i + ".1.", SKConv.branchBn(name, i));
+        }
+        l.conv1x1AsDense(prefix + "fc.0.weight", SKConv.fuseFc(name));
+        l.batchNorm(prefix + "fc.1.", SKConv.fuseBn(name));
+        INDArray w = l.param(SKConv.attentionLogits(name), "W"); // [d, M*C], branch-major columns
+        INDArray b = l.param(SKConv.attentionLogits(name), "b");
+        if (b != null) {
             for (int i = 0; i < m; i++) {
-                INDArray wi = l.tensor("fcs." + i + ".weight", new long[] {c, d, 1, 1});
-                INDArray bi = l.tensor("fcs." + i + ".bias", new long[] {c});
+                INDArray wi = l.tensor(prefix + "fcs." + i + ".weight", new long[] {c, d, 1, 1});
+                INDArray bi = l.tensor(prefix + "fcs." + i + ".bias", new long[] {c});
                 if (wi != null) {
-                    w.get(NDArrayIndex.all(), NDArrayIndex.interval(i * c, (i + 1) * c)).assign(wi.reshape(c, d).transpose());
+                    w.get(NDArrayIndex.all(), NDArrayIndex.interval(i * c, (i + 1) * c))
+                            .assign(wi.reshape(c, d).transpose());
                 }
                 if (bi != null) {
                     b.reshape(b.length()).get(NDArrayIndex.interval(i * c, (i + 1) * c)).assign(bi.reshape(c));
                 }
             }
         } else {
-            INDArray wAll = l.tensor("fcs.weight", new long[] {m * c, d, 1, 1});
+            INDArray wAll = l.tensor(prefix + "fcs.weight", new long[] {m * c, d, 1, 1});
             if (wAll != null) {
                 w.assign(wAll.reshape(m * c, d).transpose());
-            }
-        }
-        l.throwIfProblems();
-        return l.used;
-    }
-
-    /** Reads keys, collects every problem, writes parameters in place. */
-    static final class Loader {
-        private final ComputationGraph graph;
-        private final Map<String, INDArray> stateDict;
-        private final String prefix;
-        private final String owner;
-        final Set<String> used = new TreeSet<>();
-        private final List<String> problems = new ArrayList<>();
-
-        Loader(ComputationGraph graph, Map<String, INDArray> stateDict, String prefix, String owner) {
-            this.graph = graph;
-            this.stateDict = stateDict;
-            this.prefix = prefix;
-            this.owner = owner;
-        }
-
-        /** The tensor, or null (and a recorded problem) if missing or of another shape. */
-        INDArray tensor(String key, long[] shape) {
-            String full = prefix + key;
-            INDArray t = stateDict.get(full);
-            if (t == null) {
-                problems.add("missing key '" + full + "'");
-                return null;
-            }
-            used.add(full);
-            if (shape != null && !Arrays.equals(t.shape(), shape)) {
-                problems.add("'" + full + "' has shape " + Arrays.toString(t.shape()) + ", expected "
-                        + Arrays.toString(shape));
-                return null;
-            }
-            return t;
-        }
-
-        INDArray param(String vertex, String key) {
-            if (graph.getVertex(vertex) == null || !graph.getVertex(vertex).hasLayer()) {
-                throw new IllegalArgumentException(owner + ": the graph has no layer '" + vertex + "'");
-            }
-            return graph.getLayer(vertex).getParam(key);
-        }
-
-        /** Copies a tensor into a parameter; expected shape is the parameter's own unless given (then reshaped). */
-        void copy(String key, String vertex, String paramKey, long[] sourceShapeAs2d) {
-            INDArray p = param(vertex, paramKey);
-            if (sourceShapeAs2d == null) {
-                INDArray t = tensor(key, p.shape());
-                if (t != null) {
-                    p.assign(t);
-                }
-            } else {
-                // a 1x1 conv [out, in, 1, 1] into a dense W [in, out]
-                INDArray t = tensor(key, new long[] {sourceShapeAs2d[0], sourceShapeAs2d[1], 1, 1});
-                if (t != null) {
-                    p.assign(t.reshape(sourceShapeAs2d[0], sourceShapeAs2d[1]).transpose());
-                }
-            }
-        }
-
-        void batchNorm(String keyPrefix, String vertex) {
-            String[][] pairs = {{"weight", BatchNormParamInitializer.GAMMA}, {"bias", BatchNormParamInitializer.BETA},
-                    {"running_mean", BatchNormParamInitializer.MEAN}, {"running_var", BatchNormParamInitializer.VAR}};
-            for (String[] kv : pairs) {
-                INDArray p = param(vertex, kv[1]);
-                INDArray t = tensor(keyPrefix + kv[0], new long[] {p.length()});
-                if (t != null) {
-                    p.assign(t.reshape(p.shape()));
-                }
-            }
-            String counter = prefix + keyPrefix + "num_batches_tracked";
-            if (stateDict.containsKey(counter)) {
-                used.add(counter);
-            }
-        }
-
-        void throwIfProblems() {
-            if (!problems.isEmpty()) {
-                throw new IllegalArgumentException(owner + ": cannot load weights: " + String.join("; ", problems));
             }
         }
     }

@@ -76,7 +76,7 @@ final class SKConvFixture {
         gb.setOutputs(SKConv.add(gb, SK, config, INPUT));
         InputGradientGraph g = new InputGradientGraph(gb.build());
         g.init();
-        SKConvStateDict.load(g, SK, config, withPrefix("param.", dt), "");
+        SKConvStateDict.load(g, SK, withPrefix("param.", dt), "");
         return g;
     }
 }

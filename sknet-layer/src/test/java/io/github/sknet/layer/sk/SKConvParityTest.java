@@ -72,7 +72,7 @@ class SKConvParityTest {
         ComputationGraph expected = f.graph(dt);
         Map<String, INDArray> refGrads = f.withPrefix("grad.", dt);
         refGrads.putAll(f.withPrefix("after.", dt));
-        SKConvStateDict.load(expected, SKConvFixture.SK, f.config, refGrads, "");
+        SKConvStateDict.load(expected, SKConvFixture.SK, refGrads, "");
         int checked = 0;
         for (String vertex : g.getConfiguration().getVertices().keySet()) {
             if (g.getVertex(vertex).hasLayer()) {
