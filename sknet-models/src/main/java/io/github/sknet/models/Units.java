@@ -1,0 +1,32 @@
+package io.github.sknet.models;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.nd4j.linalg.activations.Activation;
+
+import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.norm.BatchNorm;
+
+/** The conv + BN and add + ReLU pieces the blocks are made of, named like PyTorch's Sequential children. */
+final class Units {
+    private Units() {
+    }
+
+    /** {@code name.0} bias-free conv, {@code name.1} BatchNorm (+ ReLU); returns the BN's name. */
+    static String convBn(GraphBuilder gb, String name, int in, int out, int kernel, int stride, int padding,
+                         boolean relu, String input) {
+        gb.addLayer(name + ".0", new GroupedConv2D.Builder().nIn(in).nOut(out).kernelSize(kernel).stride(stride)
+                .padding(padding).build(), input);
+        gb.addLayer(name + ".1", new BatchNorm.Builder().nOut(out)
+                .activation(relu ? Activation.RELU : Activation.IDENTITY).build(), name + ".0");
+        return name + ".1";
+    }
+
+    /** {@code unit.add} (residual sum) and {@code unit.relu}; returns the ReLU's name. */
+    static String addRelu(GraphBuilder gb, String unit, String residual, String shortcut) {
+        gb.addVertex(unit + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), residual, shortcut);
+        gb.addLayer(unit + ".relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), unit + ".add");
+        return unit + ".relu";
+    }
+}
