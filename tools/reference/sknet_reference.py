@@ -11,6 +11,7 @@ every array at least 1-d because the Java npz reader cannot read 0-d arrays):
 
 - sknet26_synthetic_logits.npz      x [2,3,64,64] float32, logits [2,10] float32, num_classes [10] int64
 - sknet_cifar_synthetic_logits.npz  x [2,3,32,32] float32, logits [2,10] float32, num_classes [10] int64
+- <variant>_keys.txt                the state_dict's keys and shapes (key TAB dims), in PyTorch's order
 - tiny_state_dict.npz               synthetic state_dict of one small SK unit, keys "stage_1.0.*"
 - sknet_counts.json                 params / MACs of every variant and per-layer MACs of SKNet-26 at 224
 
@@ -267,6 +268,13 @@ def logits_fixture(variant, shape):
           f"logits{list(logits.shape)} float32, num_classes[1] int64; max|logit|={np.max(np.abs(logits)):.6g}; "
           f"float32 vs float64 max rel diff={rel:.2e}")
     print("  logits[0] =", np.array2string(logits[0], precision=5, max_line_width=200))
+    # The reference's own key names and shapes, so the Java test rebuilds exactly this state_dict
+    # (key order and naming are part of what the importer must get right).
+    keys_path = os.path.join(FIXTURES, f"{variant}_keys.txt")
+    with open(keys_path, "w") as f:
+        for k, v in model.state_dict().items():
+            f.write(k + "\t" + ",".join(str(d) for d in v.shape) + "\n")
+    print(f"  {os.path.basename(keys_path)}: {len(model.state_dict())} keys")
 
 
 def tiny_fixture():
