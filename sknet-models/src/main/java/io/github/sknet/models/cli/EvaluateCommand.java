@@ -1,0 +1,41 @@
+package io.github.sknet.models.cli;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.evaluation.classification.Evaluation;
+
+/** {@code sknet evaluate}: accuracy, per-class table and confusion matrix of a model on an image folder. */
+final class EvaluateCommand {
+    static final String HELP = String.join("\n",
+            "usage: sknet evaluate --model M.zip --data DIR [--batch B]",
+            "  --model M.zip   a model written by sknet train or sknet import-torch",
+            "  --data DIR      image folder, one sub-folder per class (the class names the model was trained on)");
+
+    private EvaluateCommand() {
+    }
+
+    static int run(String[] argv) {
+        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch"), Set.of("--verbose"));
+        Path modelFile = a.path("--model");
+        Path data = a.path("--data");
+        int batch = a.integer("--batch", 64, 1);
+        ComputationGraph g = ModelFiles.load(modelFile, false);
+        ModelFiles.Meta meta = ModelFiles.meta(modelFile, g);
+        if (meta.size < 1) {
+            throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
+        }
+        ImageFolderData d = ImageFolderData.all(data, meta.size, batch);
+        if (!d.classes.equals(meta.classes)) {
+            throw CliException.usage("evaluate: the folder's classes " + d.classes + " differ from the model's "
+                    + meta.classes);
+        }
+        Evaluation ev = new Evaluation(meta.classes, 1);
+        g.doEvaluation(d.iterator, ev);
+        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch, d.images, d.classes.size());
+        System.out.println(ev.stats(false, true));
+        System.out.printf("accuracy: %.4f%n", ev.accuracy());
+        return 0;
+    }
+}

@@ -1,0 +1,130 @@
+package io.github.sknet.models.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.datavec.image.loader.BaseImageLoader;
+import org.datavec.image.loader.NativeImageLoader;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.io.Npy;
+
+/**
+ * {@code sknet predict}: raw logits in inference mode for a float32 .npy batch [N, 3, H, W] (written as
+ * float32 [N, classes]), or the top-5 classes of an image file or every image in a folder.
+ */
+final class PredictCommand {
+    static final String HELP = String.join("\n",
+            "usage: sknet predict --model M.zip --input X.npy --output Y.npy",
+            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER",
+            "  --input X.npy    float32 [N, 3, H, W]; --output gets float32 [N, classes] raw logits",
+            "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each");
+
+    private PredictCommand() {
+    }
+
+    static int run(String[] argv) throws IOException {
+        Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch"), Set.of("--verbose"));
+        Path modelFile = a.path("--model");
+        Path input = a.path("--input");
+        if (!Files.exists(input)) {
+            throw CliException.usage("predict: input not found: " + input);
+        }
+        ComputationGraph g = ModelFiles.load(modelFile, false);
+        ModelFiles.Meta meta = ModelFiles.meta(modelFile, g);
+        int batch = a.integer("--batch", 32, 1);
+        if (input.toString().endsWith(".npy")) {
+            if (!a.has("--output")) {
+                throw CliException.usage("predict: --output Y.npy is required with an .npy input");
+            }
+            INDArray x = Npy.read(input);
+            checkBatch(x, meta);
+            Npy.write(a.path("--output"), logits(g, x.castTo(DataType.FLOAT), batch));
+            System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes.size());
+            return 0;
+        }
+        if (meta.size < 1) {
+            throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown)");
+        }
+        List<Path> images = images(input);
+        NativeImageLoader loader = new NativeImageLoader(meta.size, meta.size, 3);
+        ImagePreProcessingScaler scaler = new ImagePreProcessingScaler(0, 1);
+        for (Path p : images) {
+            INDArray x;
+            try {
+                x = loader.asMatrix(p.toFile());
+            } catch (IOException | RuntimeException e) {
+                throw CliException.failure("predict: cannot read image " + p + ": " + e.getMessage(), e);
+            }
+            scaler.transform(x);
+            INDArray l = logits(g, x, 1).getRow(0);
+            INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
+            int[] order = argsortDescending(prob.toDoubleVector());
+            StringBuilder sb = new StringBuilder(p.toString()).append(':');
+            for (int i = 0; i < Math.min(5, order.length); i++) {
+                sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes.get(order[i]), prob.getDouble(order[i])));
+            }
+            System.out.println(sb);
+        }
+        return 0;
+    }
+
+    private static void checkBatch(INDArray x, ModelFiles.Meta meta) {
+        if (x.rank() != 4 || x.size(1) != 3) {
+            throw CliException.usage("predict: input must be float32 [N, 3, H, W], got shape " + Arrays.toString(x.shape()));
+        }
+        if (meta.size > 0 && (x.size(2) != meta.size || x.size(3) != meta.size)) {
+            throw CliException.usage("predict: the model takes " + meta.size + "x" + meta.size + " images, got "
+                    + x.size(2) + "x" + x.size(3));
+        }
+    }
+
+    /** Raw logits in inference mode, computed in mini-batches. */
+    static INDArray logits(ComputationGraph g, INDArray x, int batch) {
+        List<INDArray> parts = new ArrayList<>();
+        for (long i = 0; i < x.size(0); i += batch) {
+            INDArray xb = x.get(NDArrayIndex.interval(i, Math.min(x.size(0), i + batch)), NDArrayIndex.all(),
+                    NDArrayIndex.all(), NDArrayIndex.all()).dup();
+            parts.add(g.feedForward(xb, false).get(SKNetBuilder.LOGITS).detach());
+        }
+        return Nd4j.concat(0, parts.toArray(new INDArray[0]));
+    }
+
+    private static List<Path> images(Path input) throws IOException {
+        if (Files.isRegularFile(input)) {
+            return List.of(input);
+        }
+        Set<String> formats = Set.of(BaseImageLoader.ALLOWED_FORMATS);
+        try (Stream<Path> s = Files.walk(input)) {
+            List<Path> out = s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString();
+                int dot = n.lastIndexOf('.');
+                return dot > 0 && formats.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+            }).sorted().collect(Collectors.toList());
+            if (out.isEmpty()) {
+                throw CliException.usage("predict: no images in " + input);
+            }
+            return out;
+        }
+    }
+
+    private static int[] argsortDescending(double[] v) {
+        return java.util.stream.IntStream.range(0, v.length).boxed().sorted((i, j) -> Double.compare(v[j], v[i]))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+}
