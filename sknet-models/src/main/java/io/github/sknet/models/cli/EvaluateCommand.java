@@ -27,10 +27,11 @@ final class EvaluateCommand {
             throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
         }
         ImageFolderData d = ImageFolderData.all(data, meta.size, batch);
-        if (!d.classes.equals(meta.classes)) {
+        if (!new java.util.HashSet<>(d.classes).equals(new java.util.HashSet<>(meta.classes))) {
             throw CliException.usage("evaluate: the folder's classes " + d.classes + " differ from the model's "
                     + meta.classes);
         }
+        d.useClassOrder(meta.classes);
         Evaluation ev = new Evaluation(meta.classes, 1);
         g.doEvaluation(d.iterator, ev);
         System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch, d.images, d.classes.size());

@@ -13,6 +13,7 @@ import org.datavec.api.split.InputSplit;
 import org.datavec.image.loader.BaseImageLoader;
 import org.datavec.image.recordreader.ImageRecordReader;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
 
@@ -29,6 +30,19 @@ final class ImageFolderData {
         this.iterator = iterator;
         this.classes = classes;
         this.images = images;
+    }
+
+    /**
+     * Reorders the label columns to the given class order (a model trained on data whose classes came in
+     * another order, e.g. the synthetic shapes, evaluated on their images written to a folder).
+     */
+    void useClassOrder(List<String> order) {
+        int[] columns = order.stream().mapToInt(classes::indexOf).toArray();
+        DataSetPreProcessor scale = iterator.getPreProcessor();
+        iterator.setPreProcessor(ds -> {
+            scale.preProcess(ds);
+            ds.setLabels(ds.getLabels().getColumns(columns));
+        });
     }
 
     static void checkFolder(Path dir) {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -43,8 +44,17 @@ public final class Npy {
         AtomicFiles.write(file, out -> {
             ZipOutputStream zip = new ZipOutputStream(out);
             for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                zip.write(npyBytes(e.getValue()));
+                byte[] bytes = npyBytes(e.getValue());
+                // stored with sizes and CRC up front, as numpy writes it: ND4J's reader needs them in the header
+                ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(bytes.length);
+                entry.setCompressedSize(bytes.length);
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(bytes);
                 zip.closeEntry();
             }
             zip.finish();
