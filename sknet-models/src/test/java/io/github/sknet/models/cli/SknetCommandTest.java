@@ -143,6 +143,28 @@ class SknetCommandTest {
     }
 
     @Test
+    @Order(5)
+    void attentionWritesOneCsvRowPerSkUnitAndAPlot() throws Exception {
+        Path att = dir.resolve("attention");
+        Result r = sknet("attention", "--model", run.resolve("model.zip").toString(), "--scales", "1.0,2.0",
+                "--images", "20", "--out", att.toString());
+        assertEquals(0, r.code, r.err);
+        java.util.List<String> lines = Files.readAllLines(att.resolve("attention.csv"));
+        assertEquals("sk_unit,scale_1.00,scale_2.00", lines.get(0));
+        // sknet_small has one SK unit per stage: stage_1.0, stage_2.0, stage_3.0
+        assertEquals(java.util.List.of("stage_1.0", "stage_2.0", "stage_3.0"),
+                lines.subList(1, lines.size()).stream().map(l -> l.split(",")[0]).collect(java.util.stream.Collectors.toList()));
+        for (String l : lines.subList(1, lines.size())) {
+            for (String v : l.split(",", -1)) {
+                assertFalse(v.isEmpty(), l);
+            }
+            double d = Double.parseDouble(l.split(",")[1]);
+            assertTrue(d >= -1 && d <= 1, "attention difference out of range: " + l);
+        }
+        assertTrue(ImageIO.read(att.resolve("attention.png").toFile()).getWidth() > 100);
+    }
+
+    @Test
     void summaryEndsWithTheTotals() {
         Result r = sknet("summary", "--arch", "sknet50");
         assertEquals(0, r.code, r.err);
