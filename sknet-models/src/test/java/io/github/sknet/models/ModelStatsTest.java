@@ -27,6 +27,24 @@ class ModelStatsTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @EnumSource(SKNetVariant.class)
+    void configurationCountsEqualTheInitialisedGraphs(SKNetVariant v) {
+        int size = v.stem() == SKNetVariant.Stem.IMAGENET ? 64 : 32;
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = new SKNetBuilder(v).inputShape(3, size, size).build();
+        ModelStats s = ModelStats.of(conf, InputType.convolutional(size, size, 3));
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+        g.init();
+        long runningStats = 0;
+        for (String k : g.paramTable().keySet()) {
+            if (k.endsWith("_mean") || k.endsWith("_var")) {
+                runningStats += g.paramTable().get(k).length();
+            }
+        }
+        assertEquals(g.numParams(), s.totalParams, v.id() + " all parameters");
+        assertEquals(g.numParams() - runningStats, s.trainableParams, v.id() + " trainable parameters");
+    }
+
+    @ParameterizedTest(name = "{0}")
     @EnumSource(value = SKNetVariant.class, names = {"SKNET26", "SKNET50", "SKNET101", "SKNET_CIFAR"})
     void everyReferenceVariantMatchesPyTorchCounts(SKNetVariant v) throws Exception {
         String json;

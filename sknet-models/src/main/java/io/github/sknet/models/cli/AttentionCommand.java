@@ -14,7 +14,6 @@ import java.util.Set;
 import org.datavec.image.loader.NativeImageLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -138,8 +137,6 @@ final class AttentionCommand {
         if (xs.isEmpty()) {
             throw CliException.usage("attention: no images in " + dir);
         }
-        INDArray x = Nd4j.concat(0, xs.toArray(new INDArray[0]));
-        new ImagePreProcessingScaler(0, 1).transform(x);
-        return x;
+        return ImagePixels.fromDataVec(Nd4j.concat(0, xs.toArray(new INDArray[0])));
     }
 }

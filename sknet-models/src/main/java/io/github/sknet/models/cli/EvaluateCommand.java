@@ -35,8 +35,14 @@ final class EvaluateCommand {
         Evaluation ev = new Evaluation(meta.classes, 1);
         g.doEvaluation(d.iterator, ev);
         System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch, d.images, d.classes.size());
-        System.out.println(ev.stats(false, true));
-        System.out.printf("accuracy: %.4f%n", ev.accuracy());
+        System.out.printf("%-20s %9s %9s %9s %7s%n", "class", "precision", "recall", "f1", "images");
+        for (int c = 0; c < meta.classes.size(); c++) {
+            int count = ev.getConfusionMatrix().getActualTotal(c);
+            System.out.printf(java.util.Locale.ROOT, "%-20s %9.4f %9.4f %9.4f %7d%n", meta.classes.get(c),
+                    ev.precision(c), ev.recall(c), ev.f1(c), count);
+        }
+        System.out.println(ev.confusionMatrix());
+        System.out.printf(java.util.Locale.ROOT, "accuracy: %.4f%n", ev.accuracy());
         return 0;
     }
 }

@@ -15,11 +15,10 @@ import org.datavec.image.recordreader.ImageRecordReader;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
 
 /**
  * An image folder (one sub-folder per class) through DataVec's ImageRecordReader: images resized to
- * size x size, 3 channels, pixel values scaled to [0, 1]; class names are the sub-folder names, sorted.
+ * size x size, RGB in [0, 1] ({@link ImagePixels}); class names are the sub-folder names, sorted.
  */
 final class ImageFolderData {
     final DataSetIterator iterator;
@@ -91,7 +90,7 @@ final class ImageFolderData {
         }
         List<String> classes = reader.getLabels();
         DataSetIterator it = new RecordReaderDataSetIterator(reader, batch, 1, classes.size());
-        it.setPreProcessor(new ImagePreProcessingScaler(0, 1));
+        it.setPreProcessor(ds -> ds.setFeatures(ImagePixels.fromDataVec(ds.getFeatures())));
         return new ImageFolderData(it, classes, count);
     }
 

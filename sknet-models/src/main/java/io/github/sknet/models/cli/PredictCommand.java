@@ -16,7 +16,6 @@ import org.datavec.image.loader.NativeImageLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -62,15 +61,13 @@ final class PredictCommand {
         }
         List<Path> images = images(input);
         NativeImageLoader loader = new NativeImageLoader(meta.size, meta.size, 3);
-        ImagePreProcessingScaler scaler = new ImagePreProcessingScaler(0, 1);
         for (Path p : images) {
             INDArray x;
             try {
-                x = loader.asMatrix(p.toFile());
+                x = ImagePixels.fromDataVec(loader.asMatrix(p.toFile()));
             } catch (IOException | RuntimeException e) {
                 throw CliException.failure("predict: cannot read image " + p + ": " + e.getMessage(), e);
             }
-            scaler.transform(x);
             INDArray l = logits(g, x, 1).getRow(0);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
             int[] order = argsortDescending(prob.toDoubleVector());

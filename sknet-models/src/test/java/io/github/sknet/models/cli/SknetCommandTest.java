@@ -130,7 +130,9 @@ class SknetCommandTest {
         SyntheticShapes.writePngFolder(shapes.sample(40), shapes.classNames(), images);
         Result e = sknet("evaluate", "--model", run.resolve("model.zip").toString(), "--data", images.toString());
         assertEquals(0, e.code, e.err);
-        assertTrue(e.out.contains("accuracy:") && e.out.contains("Confusion"), e.out);
+        assertTrue(e.out.contains("accuracy:") && e.out.contains("precision") && e.out.contains("Confusion matrix"), e.out);
+        assertTrue(e.out.lines().filter(l -> l.matches("(square|ring|cross|triangle|bars) +[0-9.]+ .*")).count() == 5,
+                "a per-class row for each class: " + e.out);
 
         Result p = sknet("predict", "--model", run.resolve("model.zip").toString(), "--input", images.toString());
         assertEquals(0, p.code, p.err);
