@@ -2,7 +2,6 @@ package io.github.sknet.layer.conv;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Map;
 
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -15,6 +14,8 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import io.github.sknet.layer.LayerWiring;
 
 /**
  * Grouped 2D convolution, NCHW, with explicit padding (PyTorch's {@code Conv2d(groups=G)}): input
@@ -54,14 +55,8 @@ public class GroupedConv2D extends FeedForwardLayer {
             Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView, boolean initializeParams,
             DataType networkDataType) {
         checkChannels(nIn);
-        GroupedConv2DLayer layer = new GroupedConv2DLayer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(paramsView);
-        Map<String, INDArray> params = initializer().init(conf, paramsView, initializeParams);
-        layer.setParamTable(params);
-        layer.setConf(conf);
-        return layer;
+        return LayerWiring.wire(new GroupedConv2DLayer(conf, networkDataType), conf, listeners, layerIndex, paramsView,
+                initializeParams);
     }
 
     @Override

@@ -43,13 +43,9 @@ final class OneDnnBatchNorm {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (p) {
             try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
+                IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory yUser = OneDnn.wrap(p.dataMd, y);
-                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
-                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
                 args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
-                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
-                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
                 if (relu) {
                     args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
                 }
@@ -66,12 +62,8 @@ final class OneDnnBatchNorm {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (p) {
             try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
+                IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory yUser = OneDnn.wrap(p.dataMd, y);
-                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
-                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
-                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
-                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
                 args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
                 p.fwdStats.execute(OneDnn.stream(), args);
                 Staging.out(p.dst, yUser);
@@ -86,13 +78,9 @@ final class OneDnnBatchNorm {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (p) {
             try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
+                IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory dxUser = OneDnn.wrap(p.dataMd, dx);
-                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
                 args.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.diffDst, OneDnn.wrap(p.dataMd, dy)));
-                args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
-                args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
-                args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
                 if (relu) {
                     args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
                 }
@@ -103,6 +91,16 @@ final class OneDnnBatchNorm {
                 OneDnn.stream()._wait();
             }
         }
+    }
+
+    /** The arguments every primitive here takes: the input (in the blocked layout), [gamma; beta], statistics. */
+    private static IntMemoryMap common(Primitives p, INDArray x, INDArray scaleShift, INDArray mean, INDArray var) {
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
+        args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
+        args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
+        args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
+        return args;
     }
 
     private Primitives primitives(long[] shape, float eps, boolean relu) {
