@@ -6,7 +6,7 @@
 # and without them PyTorch re-faults its freed activations every step (2-7x slower than it can be).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=536870912
+export MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736
 threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads
 torch_json=$(mktemp)

@@ -4,7 +4,7 @@
 #   tools/bench/sknet-vs-pytorch.sh [--arch sknet50] [--batch 8] [--size 224] [--mode inference|train]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=536870912
+export MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736
 threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads=$threads"

@@ -130,8 +130,12 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             dstMd = new memory.desc(g.outputShape(), memory.data_type.f32, memory.format_tag.nchw);
             long[] groupedWeights = {g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kH, g.kW};
             weiMd = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.goihw);
-            memory.desc anySrc = new memory.desc(g.inputShape(), memory.data_type.f32, memory.format_tag.any);
-            memory.desc anyDst = new memory.desc(g.outputShape(), memory.data_type.f32, memory.format_tag.any);
+            // 1x1 dense convolutions run as a plain GEMM on NCHW, which costs less than reordering the
+            // activations into a blocked layout and back around every such layer
+            boolean plain = g.kH == 1 && g.kW == 1 && g.groups == 1 && !"false".equals(System.getProperty("sknet.conv.plain1x1"));
+            memory.format_tag act = plain ? memory.format_tag.nchw : memory.format_tag.any;
+            memory.desc anySrc = new memory.desc(g.inputShape(), memory.data_type.f32, act);
+            memory.desc anyDst = new memory.desc(g.outputShape(), memory.data_type.f32, act);
             memory.desc anyWei = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.any);
             long[] strides = {g.sH, g.sW};
             long[] dilates = {g.dH - 1, g.dW - 1}; // oneDNN counts dilation from 0
