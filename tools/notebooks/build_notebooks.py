@@ -28,6 +28,8 @@ import org.deeplearning4j.nn.weights.WeightInit
 import org.nd4j.linalg.activations.Activation
 import org.nd4j.linalg.learning.config.Adam
 import org.nd4j.linalg.lossfunctions.LossFunctions
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator
+import org.nd4j.evaluation.classification.Evaluation
 import scala.collection.JavaConverters._"""),
     ("A graph with one SKConv", """%spark
 val gb = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(3e-3)).weightInit(WeightInit.RELU)
@@ -44,12 +46,12 @@ net.init()
 println(net.summary())"""),
     ("Train briefly", """%spark
 val shapes = new SyntheticShapes(32, 42)
-val train = shapes.iterator(1000, 50)
-val test = new SyntheticShapes(32, 43).sample(300)
+val train = shapes.iterator(600, 50)
+val test = new SyntheticShapes(32, 43).sample(200)
 val rows = (1 to 3).map { epoch =>
   train.reset()
   net.fit(train)
-  val acc = net.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator(test.asList(), 100)).accuracy()
+  val acc = net.evaluate[Evaluation](new ListDataSetIterator(test.asList(), 100)).accuracy()
   f"$epoch\\t${net.score()}%.4f\\t$acc%.3f"
 }
 println("%table epoch\\tloss\\theld-out accuracy\\n" + rows.mkString("\\n"))"""),
@@ -75,6 +77,8 @@ import io.github.sknet.models.{SKNet, SKNetBuilder, SKNetVariant}
 import io.github.sknet.models.data.SyntheticShapes
 import io.github.sknet.models.report.{AttentionPlot, TrainingPlot}
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator
+import org.deeplearning4j.nn.graph.ComputationGraph
+import org.nd4j.evaluation.classification.Evaluation
 import org.nd4j.linalg.learning.config.Adam
 import org.nd4j.linalg.indexing.NDArrayIndex
 import java.nio.file.Files
@@ -84,17 +88,18 @@ def png(path: java.nio.file.Path): String =
   "<img src=\\"data:image/png;base64," + Base64.getEncoder.encodeToString(Files.readAllBytes(path)) + "\\"/>\""""),
     ("Build and train", """%spark
 val shapes = new SyntheticShapes(32, 42)
-val net = SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(shapes.numClasses).inputShape(3, 32, 32)
-  .updater(new Adam(2e-3)).build().init()
-val train = shapes.iterator(1500, 50)
-val test = new SyntheticShapes(32, 43).sample(400)
+val net = new ComputationGraph(SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(shapes.numClasses)
+  .inputShape(3, 32, 32).updater(new Adam(2e-3)).build().conf())
+net.init()
+val train = shapes.iterator(800, 50)
+val test = new SyntheticShapes(32, 43).sample(200)
 val testIt = new ListDataSetIterator(test.asList(), 100)
 val losses = new java.util.ArrayList[java.lang.Double]()
 val accuracies = new java.util.ArrayList[java.lang.Double]()
 for (epoch <- 1 to 3) {
   train.reset(); net.fit(train)
   testIt.reset()
-  losses.add(net.score()); accuracies.add(net.evaluate(testIt).accuracy())
+  losses.add(net.score()); accuracies.add(net.evaluate[Evaluation](testIt).accuracy())
 }
 println(s"held-out accuracy after 3 epochs: ${accuracies.get(2)}")"""),
     ("Loss and accuracy", """%spark
@@ -103,7 +108,7 @@ TrainingPlot.write(plot, losses, accuracies, "sknet_small on synthetic shapes")
 println("%html " + png(plot))"""),
     ("Confusion matrix", """%spark
 testIt.reset()
-val ev = net.evaluate[org.nd4j.evaluation.classification.Evaluation](testIt, shapes.classNames)
+val ev = net.evaluate[Evaluation](testIt, shapes.classNames)
 val cm = ev.getConfusionMatrix
 val names = shapes.classNames.asScala
 val rows = names.indices.map(a => names(a) + "\\t" + names.indices.map(p => cm.getCount(a, p)).mkString("\\t"))
