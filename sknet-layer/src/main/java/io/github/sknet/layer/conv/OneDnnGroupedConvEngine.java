@@ -36,7 +36,9 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ConvGeometry, Primitives> e) {
             if (size() > CACHE_SIZE) {
-                e.getValue().close();
+                synchronized (OneDnn.LOCK) { // another thread may be running it
+                    e.getValue().close();
+                }
                 return true;
             }
             return false;
@@ -62,7 +64,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     @Override
     public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray y) {
         Primitives p = primitives(g);
-        synchronized (p) {
+        synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dstUser = wrap(p.dstMd, y);
                 memory dst = Staging.target(p.fwdDst, dstUser);
@@ -70,7 +72,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.fwdSrc, wrap(p.srcMd, x)));
                 args.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.fwdWei, wrap(p.weiMd, w)));
                 args.put(dnnl.DNNL_ARG_DST, dst);
-                p.fwd.execute(STREAM, args);
+                p.fwd.execute(STREAM, OneDnn.withScratchpad(args, p.fwdScratchpad));
                 Staging.out(p.fwdDst, dstUser);
                 STREAM._wait();
             }
@@ -80,7 +82,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     @Override
     public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
         Primitives p = primitives(g);
-        synchronized (p) {
+        synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dyUser = wrap(p.dstMd, dy);
                 memory dxUser = wrap(p.srcMd, dx);
@@ -88,7 +90,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 data.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdDataDiffDst, dyUser));
                 data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.weiMd, w)));
                 data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
-                p.bwdData.execute(STREAM, data);
+                p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
                 Staging.out(p.bwdDataDiffSrc, dxUser);
 
                 memory dwUser = wrap(p.weiMd, dw);
@@ -96,7 +98,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 weights.put(dnnl.DNNL_ARG_SRC, Staging.in(p.bwdWSrc, wrap(p.srcMd, x)));
                 weights.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdWDiffDst, dyUser));
                 weights.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, Staging.target(p.bwdWDiffWei, dwUser));
-                p.bwdWeights.execute(STREAM, weights);
+                p.bwdWeights.execute(STREAM, OneDnn.withScratchpad(weights, p.bwdWScratchpad));
                 Staging.out(p.bwdWDiffWei, dwUser);
                 STREAM._wait();
             }
@@ -122,6 +124,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private static final class Primitives {
         final memory.desc srcMd, weiMd, dstMd;
         final primitive fwd, bwdData, bwdWeights;
+        final memory fwdScratchpad, bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst,
                 bwdWDiffWei;
 
@@ -147,16 +150,19 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
             convolution_forward.primitive_desc fwdPd = new convolution_forward.primitive_desc(
                     new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct,
-                            anySrc, anyWei, anyDst, strides, dilates, pad, padR), ENGINE);
+                            anySrc, anyWei, anyDst, strides, dilates, pad, padR), OneDnn.attr(), ENGINE);
             convolution_backward_data.primitive_desc bwdDataPd = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, anySrc, anyWei, anyDst,
-                            strides, dilates, pad, padR), ENGINE, fwdPd);
+                            strides, dilates, pad, padR), OneDnn.attr(), ENGINE, fwdPd);
             convolution_backward_weights.primitive_desc bwdWPd = new convolution_backward_weights.primitive_desc(
                     new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, anySrc, anyWei, anyDst,
-                            strides, dilates, pad, padR), ENGINE, fwdPd);
+                            strides, dilates, pad, padR), OneDnn.attr(), ENGINE, fwdPd);
             fwd = new convolution_forward(fwdPd);
             bwdData = new convolution_backward_data(bwdDataPd);
             bwdWeights = new convolution_backward_weights(bwdWPd);
+            fwdScratchpad = OneDnn.scratchpad(fwdPd);
+            bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
+            bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
 
             fwdSrc = Staging.forInput(fwdPd.src_desc(), srcMd);
             fwdWei = Staging.forInput(fwdPd.weights_desc(), weiMd);
@@ -173,6 +179,11 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             fwd.close();
             bwdData.close();
             bwdWeights.close();
+            for (memory m : new memory[] {fwdScratchpad, bwdDataScratchpad, bwdWScratchpad}) {
+                if (m != null) {
+                    m.close();
+                }
+            }
             for (Staging s : new Staging[] {fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc,
                     bwdWSrc, bwdWDiffDst, bwdWDiffWei}) {
                 Staging.close(s);

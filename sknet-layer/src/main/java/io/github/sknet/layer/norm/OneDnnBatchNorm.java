@@ -41,7 +41,7 @@ final class OneDnnBatchNorm {
     void forwardTraining(INDArray x, INDArray scaleShift, float eps, boolean relu, INDArray y, INDArray mean,
                          INDArray var, INDArray workspace) {
         Primitives p = primitives(x.shape(), eps, relu);
-        synchronized (p) {
+        synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory yUser = OneDnn.wrap(p.dataMd, y);
@@ -49,7 +49,7 @@ final class OneDnnBatchNorm {
                 if (relu) {
                     args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
                 }
-                p.fwdTrain.execute(OneDnn.stream(), args);
+                p.fwdTrain.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.fwdTrainScratchpad));
                 Staging.out(p.dst, yUser);
                 OneDnn.stream()._wait();
             }
@@ -60,12 +60,12 @@ final class OneDnnBatchNorm {
     void forwardWithStats(INDArray x, INDArray scaleShift, INDArray mean, INDArray var, float eps, boolean relu,
                           INDArray y) {
         Primitives p = primitives(x.shape(), eps, relu);
-        synchronized (p) {
+        synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory yUser = OneDnn.wrap(p.dataMd, y);
                 args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
-                p.fwdStats.execute(OneDnn.stream(), args);
+                p.fwdStats.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.fwdStatsScratchpad));
                 Staging.out(p.dst, yUser);
                 OneDnn.stream()._wait();
             }
@@ -76,7 +76,7 @@ final class OneDnnBatchNorm {
     void backward(INDArray x, INDArray dy, INDArray scaleShift, INDArray mean, INDArray var, float eps, boolean relu,
                   INDArray workspace, INDArray dx, INDArray dScaleShift) {
         Primitives p = primitives(x.shape(), eps, relu);
-        synchronized (p) {
+        synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 IntMemoryMap args = common(p, x, scaleShift, mean, var);
                 memory dxUser = OneDnn.wrap(p.dataMd, dx);
@@ -86,7 +86,7 @@ final class OneDnnBatchNorm {
                 }
                 args.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.diffSrc, dxUser));
                 args.put(dnnl.DNNL_ARG_DIFF_SCALE_SHIFT, OneDnn.wrap(p.ssMd, dScaleShift));
-                p.bwd.execute(OneDnn.stream(), args);
+                p.bwd.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.bwdScratchpad));
                 Staging.out(p.diffSrc, dxUser);
                 OneDnn.stream()._wait();
             }
@@ -114,6 +114,7 @@ final class OneDnnBatchNorm {
     private static final class Primitives {
         final memory.desc dataMd, statMd, ssMd, wsMd;
         final primitive fwdTrain, fwdStats, bwd;
+        final memory fwdTrainScratchpad, fwdStatsScratchpad, bwdScratchpad; // null where none is needed
         final Staging src, dst, diffDst, diffSrc;
 
         Primitives(long[] shape, float eps, boolean relu) {
@@ -127,21 +128,24 @@ final class OneDnnBatchNorm {
                     | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
             batch_normalization_forward.primitive_desc trainPd = new batch_normalization_forward.primitive_desc(
                     new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, work, eps, flags),
-                    OneDnn.engine());
+                    OneDnn.attr(), OneDnn.engine());
             // inference with given statistics, never writing a ReLU mask
             int statsFlags = dnnl.normalization_flags.use_scale_shift.value
                     | dnnl.normalization_flags.use_global_stats.value
                     | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
             batch_normalization_forward.primitive_desc statsPd = new batch_normalization_forward.primitive_desc(
                     new batch_normalization_forward.desc(dnnl.prop_kind.forward_inference.value, work, eps,
-                            statsFlags), OneDnn.engine());
+                            statsFlags), OneDnn.attr(), OneDnn.engine());
             batch_normalization_backward.primitive_desc bwdPd = new batch_normalization_backward.primitive_desc(
                     new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, work, work, eps, flags),
-                    OneDnn.engine(), trainPd);
+                    OneDnn.attr(), OneDnn.engine(), trainPd);
             wsMd = trainPd.workspace_desc();
             fwdTrain = new batch_normalization_forward(trainPd);
             fwdStats = new batch_normalization_forward(statsPd);
             bwd = new batch_normalization_backward(bwdPd);
+            fwdTrainScratchpad = OneDnn.scratchpad(trainPd);
+            fwdStatsScratchpad = OneDnn.scratchpad(statsPd);
+            bwdScratchpad = OneDnn.scratchpad(bwdPd);
             src = Staging.forInput(work, dataMd);
             dst = Staging.forOutput(work, dataMd);
             diffDst = Staging.forInput(work, dataMd);

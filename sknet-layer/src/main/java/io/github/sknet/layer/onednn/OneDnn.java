@@ -1,7 +1,10 @@
 package io.github.sknet.layer.onednn;
 
+import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Loader;
@@ -18,6 +21,11 @@ public final class OneDnn {
     private static final engine ENGINE;
     private static final stream STREAM;
     private static final Throwable LOAD_ERROR;
+    /**
+     * Held while any oneDNN primitive runs: the stream above and each geometry's staging scratch are
+     * shared. oneDNN parallelises every primitive over all cores itself, so serialising them costs little.
+     */
+    public static final Object LOCK = new Object();
     /** oneDNN reads host memory: only the CPU backend's arrays live there. */
     private static final boolean CPU_BACKEND = "CPU".equalsIgnoreCase(
             Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
@@ -64,6 +72,32 @@ public final class OneDnn {
 
     public static stream stream() {
         return STREAM;
+    }
+
+    /**
+     * Attributes for every primitive: a user-managed scratchpad. oneDNN's default, library-managed one is
+     * a thread-local buffer of the thread that created the primitive (this build has no
+     * DNNL_ENABLE_CONCURRENT_EXEC); run from another thread (Spark's executors, ParallelWrapper) the
+     * primitive found no buffer and crashed in libdnnl's im2col.
+     */
+    public static primitive_attr attr() {
+        primitive_attr a = new primitive_attr();
+        a.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+        return a;
+    }
+
+    /** The scratchpad a primitive built with {@link #attr()} needs, or null if it needs none. */
+    public static memory scratchpad(primitive_desc_base pd) {
+        memory.desc md = pd.scratchpad_desc();
+        return md.get_size() == 0 ? null : new memory(md, ENGINE);
+    }
+
+    /** {@code args} plus the scratchpad argument, if there is a scratchpad. */
+    public static IntMemoryMap withScratchpad(IntMemoryMap args, memory scratchpad) {
+        if (scratchpad != null) {
+            args.put(dnnl.DNNL_ARG_SCRATCHPAD, scratchpad);
+        }
+        return args;
     }
 
     /** A oneDNN memory over the array's own buffer (no copy). */

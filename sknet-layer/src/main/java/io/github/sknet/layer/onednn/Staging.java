@@ -1,20 +1,33 @@
 package io.github.sknet.layer.onednn;
 
+import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.global.dnnl;
 
 /**
  * A scratch memory in the layout a oneDNN primitive works in, with the reorder between it and the
  * plain layout DL4J arrays have. Null stands for "the primitive takes the plain layout as it is".
- * Scratch is reused by every call of one geometry, so callers hold the primitive's lock while using it.
+ * Scratch is reused by every call of one geometry, so callers hold {@link OneDnn#LOCK} while using it.
  */
 public final class Staging {
     private final memory scratch;
     private final reorder reorder;
+    private final memory reorderScratchpad;
 
     private Staging(memory.desc from, memory.desc to, memory.desc scratchMd) {
         scratch = new memory(scratchMd, OneDnn.engine());
-        reorder = new reorder(new reorder.primitive_desc(OneDnn.engine(), from, OneDnn.engine(), to));
+        reorder.primitive_desc pd = new reorder.primitive_desc(OneDnn.engine(), from, OneDnn.engine(), to,
+                OneDnn.attr(), false);
+        reorder = new reorder(pd);
+        reorderScratchpad = OneDnn.scratchpad(pd);
+    }
+
+    private void reorder(memory from, memory to) {
+        IntMemoryMap args = new IntMemoryMap();
+        args.put(dnnl.DNNL_ARG_FROM, from);
+        args.put(dnnl.DNNL_ARG_TO, to);
+        reorder.execute(OneDnn.stream(), OneDnn.withScratchpad(args, reorderScratchpad));
     }
 
     /** Staging for an argument the primitive reads. */
@@ -32,7 +45,7 @@ public final class Staging {
         if (s == null) {
             return user;
         }
-        s.reorder.execute(OneDnn.stream(), user, s.scratch);
+        s.reorder(user, s.scratch);
         return s.scratch;
     }
 
@@ -44,7 +57,7 @@ public final class Staging {
     /** Copies an output written to scratch back into the user's memory. */
     public static void out(Staging s, memory user) {
         if (s != null) {
-            s.reorder.execute(OneDnn.stream(), s.scratch, user);
+            s.reorder(s.scratch, user);
         }
     }
 
@@ -52,6 +65,9 @@ public final class Staging {
         if (s != null) {
             s.scratch.close();
             s.reorder.close();
+            if (s.reorderScratchpad != null) {
+                s.reorderScratchpad.close();
+            }
         }
     }
 }

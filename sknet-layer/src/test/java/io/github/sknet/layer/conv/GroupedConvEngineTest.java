@@ -3,6 +3,13 @@ package io.github.sknet.layer.conv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,6 +41,38 @@ class GroupedConvEngineTest {
         assertTrue(OneDnnGroupedConvEngine.isAvailable(), "oneDNN did not load: " + OneDnnGroupedConvEngine.loadError());
         check(OneDnnGroupedConvEngine.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
                 dy.castTo(DataType.FLOAT), ref, 1e-4);
+    }
+
+    /**
+     * oneDNN primitives built on one thread and run on others, two at a time: what Spark's local executors
+     * and ParallelWrapper do. With oneDNN's library-managed (creating-thread-local) scratchpad this crashed
+     * the JVM in libdnnl's im2col.
+     */
+    @Test
+    void oneDnnRunsFromOtherThreadsThanTheOneThatBuiltIt() throws Exception {
+        assertTrue(OneDnnGroupedConvEngine.isAvailable(), "oneDNN did not load: " + OneDnnGroupedConvEngine.loadError());
+        // dilated grouped 3x3, as in an SKConv branch: oneDNN runs it as im2col + gemm, which needs scratch
+        ConvGeometry g = new ConvGeometry(4, 32, 12, 12, 32, 8, new int[] {3, 3}, new int[] {1, 1},
+                new int[] {2, 2}, new int[] {2, 2});
+        Nd4j.getRandom().setSeed(7);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, g.inputShape()).subi(0.5);
+        INDArray wt = Nd4j.rand(DataType.DOUBLE, g.weightShape()).subi(0.5);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, g.outputShape()).subi(0.5);
+        INDArray[] ref = reference(g, x, wt, dy);
+        INDArray xf = x.castTo(DataType.FLOAT), wf = wt.castTo(DataType.FLOAT), dyf = dy.castTo(DataType.FLOAT);
+        check(OneDnnGroupedConvEngine.INSTANCE, g, xf, wf, dyf, ref, 1e-4); // builds the primitives here
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                runs.add(pool.submit(() -> check(OneDnnGroupedConvEngine.INSTANCE, g, xf, wf, dyf, ref, 1e-4)));
+            }
+            for (Future<?> r : runs) {
+                r.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private static void check(GroupedConvEngine e, ConvGeometry g, INDArray x, INDArray w, INDArray dy,

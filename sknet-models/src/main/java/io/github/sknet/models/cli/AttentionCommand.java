@@ -20,6 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import io.github.sknet.layer.sk.SKAttention;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.AtomicFiles;
+import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.report.AttentionPlot;
 
 /**
@@ -46,14 +47,14 @@ final class AttentionCommand {
         double[] scales = scales(a.string("--scales", "1.0,1.5,2.0"));
         int n = a.integer("--images", 200, 1);
         ComputationGraph g = ModelFiles.load(modelFile, false);
-        ModelFiles.Meta meta = ModelFiles.meta(modelFile, g);
-        if (meta.size < 1) {
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
+        if (meta.size() < 1) {
             throw CliException.usage("attention: " + modelFile + " has no sknet metadata (input size unknown)");
         }
         Map<String, double[]> diff = new LinkedHashMap<>(); // SK unit -> per scale
         for (int s = 0; s < scales.length; s++) {
-            INDArray x = a.has("--data") ? zoomedImages(Path.of(a.required("--data")), meta.size, scales[s], n)
-                    : new SyntheticShapes(meta.size, a.integer("--seed", 7, 0)).sampleAtScale(n,
+            INDArray x = a.has("--data") ? zoomedImages(Path.of(a.required("--data")), meta.size(), scales[s], n)
+                    : new SyntheticShapes(meta.size(), a.integer("--seed", 7, 0)).sampleAtScale(n,
                             Math.min(1.0, 0.3 * scales[s])).getFeatures();
             Map<String, INDArray> att = SKAttention.readAll(g, x);
             if (att.isEmpty()) {
@@ -84,7 +85,7 @@ final class AttentionCommand {
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve("attention.csv"), o -> o.write(bytes));
         AttentionPlot.write(out.resolve("attention.png"), new ArrayList<>(diff.keySet()), scales,
-                new ArrayList<>(diff.values()), meta.arch + ": attention on the larger kernel minus the smaller");
+                new ArrayList<>(diff.values()), meta.arch() + ": attention on the larger kernel minus the smaller");
         System.out.print(csv);
         System.out.printf("wrote %s and %s%n", out.resolve("attention.csv"), out.resolve("attention.png"));
         return 0;

@@ -6,6 +6,8 @@ import java.util.Set;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
 
+import io.github.sknet.models.io.SKNetModelFile;
+
 /** {@code sknet evaluate}: accuracy, per-class table and confusion matrix of a model on an image folder. */
 final class EvaluateCommand {
     static final String HELP = String.join("\n",
@@ -22,23 +24,23 @@ final class EvaluateCommand {
         Path data = a.path("--data");
         int batch = a.integer("--batch", 64, 1);
         ComputationGraph g = ModelFiles.load(modelFile, false);
-        ModelFiles.Meta meta = ModelFiles.meta(modelFile, g);
-        if (meta.size < 1) {
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
+        if (meta.size() < 1) {
             throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
         }
-        ImageFolderData d = ImageFolderData.all(data, meta.size, batch);
-        if (!new java.util.HashSet<>(d.classes).equals(new java.util.HashSet<>(meta.classes))) {
+        ImageFolderData d = ImageFolderData.all(data, meta.size(), batch);
+        if (!new java.util.HashSet<>(d.classes).equals(new java.util.HashSet<>(meta.classes()))) {
             throw CliException.usage("evaluate: the folder's classes " + d.classes + " differ from the model's "
-                    + meta.classes);
+                    + meta.classes());
         }
-        d.useClassOrder(meta.classes);
-        Evaluation ev = new Evaluation(meta.classes, 1);
+        d.useClassOrder(meta.classes());
+        Evaluation ev = new Evaluation(meta.classes(), 1);
         g.doEvaluation(d.iterator, ev);
-        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch, d.images, d.classes.size());
+        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch(), d.images, d.classes.size());
         System.out.printf("%-20s %9s %9s %9s %7s%n", "class", "precision", "recall", "f1", "images");
-        for (int c = 0; c < meta.classes.size(); c++) {
+        for (int c = 0; c < meta.classes().size(); c++) {
             int count = ev.getConfusionMatrix().getActualTotal(c);
-            System.out.printf(java.util.Locale.ROOT, "%-20s %9.4f %9.4f %9.4f %7d%n", meta.classes.get(c),
+            System.out.printf(java.util.Locale.ROOT, "%-20s %9.4f %9.4f %9.4f %7d%n", meta.classes().get(c),
                     ev.precision(c), ev.recall(c), ev.f1(c), count);
         }
         System.out.println(ev.confusionMatrix());

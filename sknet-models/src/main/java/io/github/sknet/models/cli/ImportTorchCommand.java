@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
+import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.torch.PyTorchWeights;
 
 /** {@code sknet import-torch}: a reference PyTorch state_dict (.npz) into a DL4J model zip. */
@@ -53,7 +54,7 @@ final class ImportTorchCommand {
         for (int i = 0; i < classes; i++) {
             names.add(String.valueOf(i));
         }
-        ModelFiles.save(g, new ModelFiles.Meta(v.id(), size, names, 0), out, false);
+        ModelFiles.save(g, new SKNetModelFile.Meta(v.id(), size, names, 0), out, false);
         System.out.printf("imported %d tensors from %s into %s (%,d parameters); wrote %s%n", used, weights, v.id(),
                 g.numParams(), out);
         return 0;

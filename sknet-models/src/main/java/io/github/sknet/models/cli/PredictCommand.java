@@ -21,6 +21,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.io.Npy;
+import io.github.sknet.models.io.SKNetModelFile;
 
 /**
  * {@code sknet predict}: raw logits in inference mode for a float32 .npy batch [N, 3, H, W] (written as
@@ -44,7 +45,7 @@ final class PredictCommand {
             throw CliException.usage("predict: input not found: " + input);
         }
         ComputationGraph g = ModelFiles.load(modelFile, false);
-        ModelFiles.Meta meta = ModelFiles.meta(modelFile, g);
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
         int batch = a.integer("--batch", 32, 1);
         if (input.toString().endsWith(".npy")) {
             if (!a.has("--output")) {
@@ -53,14 +54,14 @@ final class PredictCommand {
             INDArray x = Npy.read(input);
             checkBatch(x, meta);
             Npy.write(a.path("--output"), logits(g, x.castTo(DataType.FLOAT), batch));
-            System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes.size());
+            System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
         }
-        if (meta.size < 1) {
+        if (meta.size() < 1) {
             throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown)");
         }
         List<Path> images = images(input);
-        NativeImageLoader loader = new NativeImageLoader(meta.size, meta.size, 3);
+        NativeImageLoader loader = new NativeImageLoader(meta.size(), meta.size(), 3);
         for (Path p : images) {
             INDArray x;
             try {
@@ -73,19 +74,19 @@ final class PredictCommand {
             int[] order = argsortDescending(prob.toDoubleVector());
             StringBuilder sb = new StringBuilder(p.toString()).append(':');
             for (int i = 0; i < Math.min(5, order.length); i++) {
-                sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes.get(order[i]), prob.getDouble(order[i])));
+                sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes().get(order[i]), prob.getDouble(order[i])));
             }
             System.out.println(sb);
         }
         return 0;
     }
 
-    private static void checkBatch(INDArray x, ModelFiles.Meta meta) {
+    private static void checkBatch(INDArray x, SKNetModelFile.Meta meta) {
         if (x.rank() != 4 || x.size(1) != 3) {
             throw CliException.usage("predict: input must be float32 [N, 3, H, W], got shape " + Arrays.toString(x.shape()));
         }
-        if (meta.size > 0 && (x.size(2) != meta.size || x.size(3) != meta.size)) {
-            throw CliException.usage("predict: the model takes " + meta.size + "x" + meta.size + " images, got "
+        if (meta.size() > 0 && (x.size(2) != meta.size() || x.size(3) != meta.size())) {
+            throw CliException.usage("predict: the model takes " + meta.size() + "x" + meta.size() + " images, got "
                     + x.size(2) + "x" + x.size(3));
         }
     }

@@ -21,6 +21,7 @@ import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.AtomicFiles;
+import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.report.TrainingPlot;
 
 /**
@@ -93,12 +94,12 @@ final class TrainCommand {
                 throw CliException.usage("train --resume: no checkpoint in " + out + " (expected " + checkpoint + ")");
             }
             g = ModelFiles.load(checkpoint, true);
-            ModelFiles.Meta meta = ModelFiles.meta(checkpoint, g);
-            if (!meta.arch.equals(variant.id()) || meta.size != size || !meta.classes.equals(classes)) {
-                throw CliException.usage("train --resume: the checkpoint is " + meta.arch + " at " + meta.size
-                        + "px with classes " + meta.classes + ", not " + variant.id() + " at " + size + "px with " + classes);
+            SKNetModelFile.Meta meta = ModelFiles.meta(checkpoint, g);
+            if (!meta.arch().equals(variant.id()) || meta.size() != size || !meta.classes().equals(classes)) {
+                throw CliException.usage("train --resume: the checkpoint is " + meta.arch() + " at " + meta.size()
+                        + "px with classes " + meta.classes() + ", not " + variant.id() + " at " + size + "px with " + classes);
             }
-            done = meta.epochsDone;
+            done = meta.epochsDone();
             history = readHistory(metricsFile, done);
             System.out.printf("resuming %s from %s after epoch %d%n", variant.id(), checkpoint, done);
         } else {
@@ -128,7 +129,7 @@ final class TrainCommand {
             history.add(new double[] {lossSum / Math.max(batches, 1), ev.accuracy(), seconds, trainImages / seconds});
             System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f, held-out accuracy %.4f (%.1f s)%n", e, epochs,
                     lossSum / Math.max(batches, 1), ev.accuracy(), seconds);
-            ModelFiles.save(g, new ModelFiles.Meta(variant.id(), size, classes, e), checkpoint, true);
+            ModelFiles.save(g, new SKNetModelFile.Meta(variant.id(), size, classes, e), checkpoint, true);
             writeMetrics(metricsFile, variant, size, classes, history);
             List<Double> losses = new ArrayList<>(), accs = new ArrayList<>();
             for (double[] h : history) {
@@ -138,7 +139,7 @@ final class TrainCommand {
             TrainingPlot.write(out.resolve("training.png"), losses, accs, variant.id() + " on " + (a.has("--data")
                     ? Path.of(a.required("--data")).getFileName() : "synthetic shapes"));
         }
-        ModelFiles.save(g, new ModelFiles.Meta(variant.id(), size, classes, Math.max(done, epochs)),
+        ModelFiles.save(g, new SKNetModelFile.Meta(variant.id(), size, classes, Math.max(done, epochs)),
                 out.resolve("model.zip"), false);
         double acc = history.isEmpty() ? Double.NaN : history.get(history.size() - 1)[1];
         System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%nwrote %s, %s, %s, %s%n", acc,

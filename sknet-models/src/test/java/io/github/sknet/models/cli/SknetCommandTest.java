@@ -103,7 +103,7 @@ class SknetCommandTest {
         assertTrue(metrics.contains(firstEpoch.trim().replaceAll(",$", "")), "epoch 1 history kept: " + metrics);
         assertTrue(metrics.contains("\"epoch\": 2"), metrics);
         assertTrue(ModelFiles.meta(run.resolve("checkpoint.zip"),
-                ModelFiles.load(run.resolve("checkpoint.zip"), true)).epochsDone == 2);
+                ModelFiles.load(run.resolve("checkpoint.zip"), true)).epochsDone() == 2);
     }
 
     @Test

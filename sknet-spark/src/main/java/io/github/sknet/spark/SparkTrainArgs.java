@@ -1,0 +1,125 @@
+package io.github.sknet.spark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import io.github.sknet.models.SKNetVariant;
+
+/**
+ * The command line of {@link SparkTrainMain}, parsed and checked before Spark starts, so that a typo
+ * costs no cluster time. Errors are {@link IllegalArgumentException}s naming the option.
+ */
+record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int batch, int workers, Path out,
+        boolean shared, double lr, long seed, int trainImages, int heldOutImages, int averaging, String eval) {
+
+    static final String SYNTHETIC = "synthetic";
+
+    static final String HELP = String.join("\n",
+            "usage: spark-submit --class io.github.sknet.spark.SparkTrainMain sknet-spark-VERSION-all.jar",
+            "           [--arch A] [--data DIR|synthetic] [--size S] [--epochs N] [--batch B] [--workers W]",
+            "           [--out M.zip] [--shared] [--lr LR] [--seed N] [--averaging F] [--eval DIR]",
+            "           [--train-images N] [--held-out-images N]",
+            "  --arch A              sknet_small (default), sknet_cifar, sknet26, sknet50, sknet101, skresnet18, ...",
+            "  --data DIR|synthetic  image folder on the driver, one sub-folder per class (default: synthetic shapes)",
+            "  --size S              input size in pixels (default 32)",
+            "  --epochs N            epochs (default 3)",
+            "  --batch B             mini-batch size per worker (default 32)",
+            "  --workers W           RDD partitions (default: Spark's default parallelism)",
+            "  --out M.zip           model file, readable by the sknet command (default sknet-spark-model.zip)",
+            "  --shared              SharedTrainingMaster (gradient sharing) instead of parameter averaging",
+            "  --lr LR               Adam learning rate (default 0.002)",
+            "  --seed N              seed (default 42)",
+            "  --averaging F         parameter averaging every F mini-batches per worker (default 5)",
+            "  --eval DIR            held-out image folder to evaluate on (image data)",
+            "  --train-images N      synthetic data: training images (default 4000)",
+            "  --held-out-images N   synthetic data: held-out images (default 1000)");
+
+    private static final Set<String> VALUED = Set.of("--arch", "--data", "--size", "--epochs", "--batch", "--workers",
+            "--out", "--lr", "--seed", "--train-images", "--held-out-images", "--averaging", "--eval");
+    private static final Set<String> FLAGS = Set.of("--shared", "--help");
+
+    boolean synthetic() {
+        return SYNTHETIC.equals(data);
+    }
+
+    /** @return null for --help */
+    static SparkTrainArgs parse(String... argv) {
+        Map<String, String> v = new HashMap<>();
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (FLAGS.contains(a)) {
+                v.put(a, "true");
+            } else if (VALUED.contains(a)) {
+                if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                v.put(a, argv[++i]);
+            } else {
+                throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
+            }
+        }
+        if (v.containsKey("--help")) {
+            return null;
+        }
+        SKNetVariant arch;
+        try {
+            arch = SKNetVariant.byId(v.getOrDefault("--arch", "sknet_small"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--arch: " + e.getMessage());
+        }
+        String data = v.getOrDefault("--data", SYNTHETIC);
+        // read on the driver: a missing folder fails here, before Spark starts
+        if (!SYNTHETIC.equals(data) && !Files.isDirectory(Path.of(data))) {
+            throw new IllegalArgumentException("--data: folder not found: " + data);
+        }
+        if (v.containsKey("--eval") && !Files.isDirectory(Path.of(v.get("--eval")))) {
+            throw new IllegalArgumentException("--eval: folder not found: " + v.get("--eval"));
+        }
+        if (v.containsKey("--eval") && SYNTHETIC.equals(data)) {
+            throw new IllegalArgumentException("--eval: only with --data DIR (synthetic data has its own held-out set)");
+        }
+        int workers = integer(v, "--workers", 0, 1);
+        return new SparkTrainArgs(arch, data, integer(v, "--size", 32, 16), integer(v, "--epochs", 3, 1),
+                integer(v, "--batch", 32, 1), workers, Path.of(v.getOrDefault("--out", "sknet-spark-model.zip")),
+                v.containsKey("--shared"), decimal(v, "--lr", 2e-3), integer(v, "--seed", 42, 0),
+                integer(v, "--train-images", 4000, 1), integer(v, "--held-out-images", 1000, 1),
+                integer(v, "--averaging", 5, 1), v.get("--eval"));
+    }
+
+    private static int integer(Map<String, String> v, String name, int dflt, int min) {
+        String s = v.get(name);
+        if (s == null) {
+            return dflt;
+        }
+        int x;
+        try {
+            x = Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + s + "'");
+        }
+        if (x < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + x);
+        }
+        return x;
+    }
+
+    private static double decimal(Map<String, String> v, String name, double dflt) {
+        String s = v.get(name);
+        if (s == null) {
+            return dflt;
+        }
+        double x;
+        try {
+            x = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + s + "'");
+        }
+        if (!(x > 0) || Double.isInfinite(x)) {
+            throw new IllegalArgumentException(name + " must be > 0, got " + s);
+        }
+        return x;
+    }
+}

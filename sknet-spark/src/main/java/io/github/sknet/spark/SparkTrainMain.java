@@ -1,0 +1,95 @@
+package io.github.sknet.spark;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+import io.github.sknet.models.data.SyntheticShapes;
+
+/**
+ * {@code spark-submit} entry point: trains an SKNet on synthetic shapes or an image folder with
+ * {@link SparkSKNetTrainer}, evaluates on held-out data and writes a model zip the {@code sknet} command
+ * reads. Takes the SparkContext spark-submit configured ({@code SparkContext.getOrCreate}); run with plain
+ * {@code java} it falls back to {@code local[*]}. Bad arguments: one line on stderr, exit code 2.
+ */
+public final class SparkTrainMain {
+    private SparkTrainMain() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        SparkTrainArgs a;
+        try {
+            a = SparkTrainArgs.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sknet-spark: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (a == null) {
+            System.out.println(SparkTrainArgs.HELP);
+            return;
+        }
+        SparkConf conf = new SparkConf().setAppName("sknet-spark-train");
+        // spark-submit sets spark.master; without it (plain java) train in-process on every core
+        conf.setIfMissing("spark.master", "local[*]");
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkContext.getOrCreate(conf));
+        int code;
+        try {
+            code = run(sc, a);
+        } catch (IllegalArgumentException e) {
+            System.err.println("sknet-spark: " + e.getMessage());
+            code = 2;
+        } finally {
+            sc.stop();
+        }
+        // exit explicitly: SharedTrainingMaster leaves non-daemon (Aeron) threads behind
+        System.exit(code);
+    }
+
+    /** The work of {@link #main}, on a context the caller owns (tests, notebooks). */
+    static int run(JavaSparkContext sc, SparkTrainArgs a) throws Exception {
+        int workers = a.workers() > 0 ? a.workers() : sc.defaultParallelism();
+        JavaRDD<DataSet> train, heldOut = null;
+        List<String> classes;
+        if (a.synthetic()) {
+            classes = new SyntheticShapes(a.size(), a.seed()).classNames();
+            train = SparkData.syntheticShapes(sc, a.trainImages(), a.size(), a.batch(), a.seed(), workers).cache();
+            // another seed: images the network has not seen
+            heldOut = SparkData.syntheticShapes(sc, a.heldOutImages(), a.size(), a.batch(), a.seed() + 1, workers);
+        } else {
+            classes = SparkData.imageFolderClasses(a.data());
+            train = SparkData.imageFolder(sc, a.data(), a.size(), a.batch()).repartition(workers).cache();
+            if (a.eval() != null) {
+                List<String> evalClasses = SparkData.imageFolderClasses(a.eval());
+                if (!evalClasses.equals(classes)) {
+                    throw new IllegalArgumentException("--eval: the folder's classes " + evalClasses
+                            + " differ from the training data's " + classes);
+                }
+                heldOut = SparkData.imageFolder(sc, a.eval(), a.size(), a.batch());
+            }
+        }
+        SparkSKNetTrainer trainer = SparkSKNetTrainer.builder(sc).variant(a.arch()).numClasses(classes.size())
+                .inputShape(3, a.size(), a.size()).batchSizePerWorker(a.batch()).averagingFrequency(a.averaging())
+                .epochs(a.epochs()).seed(a.seed()).updater(new Adam(a.lr())).sharedTrainingMaster(a.shared()).build();
+        trainer.fit(train);
+        for (int e = 0; e < a.epochs(); e++) {
+            System.out.printf(Locale.ROOT, "epoch %d/%d: score %.4f, %.1f s%n", e + 1, a.epochs(),
+                    trainer.epochScores().get(e), trainer.epochSeconds().get(e));
+        }
+        if (heldOut != null) {
+            Evaluation ev = trainer.evaluate(heldOut);
+            System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%n", ev.accuracy());
+        }
+        trainer.save(a.out(), classes);
+        System.out.println("wrote " + a.out());
+        train.unpersist();
+        return 0;
+    }
+}
