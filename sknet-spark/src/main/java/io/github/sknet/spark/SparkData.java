@@ -22,9 +22,9 @@ import org.datavec.image.recordreader.ImageRecordReader;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler;
 
 import io.github.sknet.models.data.SyntheticShapes;
+import io.github.sknet.models.io.ImagePixels;
 
 /**
  * Training data as Spark RDDs of mini-batches ({@link DataSet}s of features {@code [B, 3, size, size]} and
@@ -103,7 +103,7 @@ public final class SparkData {
     private static DataSetIterator imageIterator(String dir, int size, int batch) {
         ImageRecordReader reader = reader(dir, size);
         DataSetIterator it = new RecordReaderDataSetIterator(reader, batch, 1, reader.getLabels().size());
-        it.setPreProcessor(new ImagePreProcessingScaler(0, 1));
+        it.setPreProcessor(ds -> ds.setFeatures(ImagePixels.fromDataVec(ds.getFeatures()))); // RGB in [0, 1], as the CLI
         return it;
     }
 

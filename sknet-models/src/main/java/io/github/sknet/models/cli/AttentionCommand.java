@@ -22,6 +22,7 @@ import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.AtomicFiles;
 import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.report.AttentionPlot;
+import io.github.sknet.models.io.ImagePixels;
 
 /**
  * {@code sknet attention}: the paper's Fig. 3 redone. For each SK unit, the mean attention on the

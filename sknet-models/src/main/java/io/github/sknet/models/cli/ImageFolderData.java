@@ -15,6 +15,7 @@ import org.datavec.image.recordreader.ImageRecordReader;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import io.github.sknet.models.io.ImagePixels;
 
 /**
  * An image folder (one sub-folder per class) through DataVec's ImageRecordReader: images resized to

@@ -22,6 +22,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.io.Npy;
 import io.github.sknet.models.io.SKNetModelFile;
+import io.github.sknet.models.io.ImagePixels;
 
 /**
  * {@code sknet predict}: raw logits in inference mode for a float32 .npy batch [N, 3, H, W] (written as
