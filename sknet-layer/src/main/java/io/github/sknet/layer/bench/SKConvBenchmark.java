@@ -30,9 +30,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import io.github.sknet.layer.conv.ConvGeometry;
 import io.github.sknet.layer.conv.GroupedConvEngine;
 import io.github.sknet.layer.conv.Nd4jGroupedConvEngine;
-import io.github.sknet.layer.conv.OneDnnGroupedConvEngine;
 import io.github.sknet.layer.sk.SKConv;
 import io.github.sknet.layer.sk.SKConvConfig;
+import io.github.sknet.layer.onednn.OneDnn;
 
 /**
  * SKConv and grouped-convolution timings (median ms over timed iterations after warm-up), float32,
@@ -57,7 +57,7 @@ public final class SKConvBenchmark {
         System.out.printf(Locale.ROOT, "ND4J %s backend, %d threads available, oneDNN grouped conv %s%n",
                 Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
                 Runtime.getRuntime().availableProcessors(),
-                OneDnnGroupedConvEngine.isAvailable() ? "loaded" : "NOT loaded (" + OneDnnGroupedConvEngine.loadError() + ")");
+                OneDnn.isAvailable() ? "loaded" : "NOT loaded (" + OneDnn.loadError() + ")");
         System.out.println("workload                                   sknet-dl4j ms   PyTorch(run) ms   ratio   PyTorch(SPEC) ms");
         int[][] shapes = {{8, 128, 56}, {8, 256, 28}};
         for (int[] s : shapes) {

@@ -2,6 +2,8 @@ package io.github.sknet.layer.conv;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import io.github.sknet.layer.onednn.OneDnn;
+
 /**
  * The arithmetic of a bias-free grouped convolution, forward and backward. All arrays are c-ordered,
  * NCHW; weights are [out, in / groups, kH, kW]. Outputs are preallocated by the caller and overwritten.
@@ -24,11 +26,11 @@ public interface GroupedConvEngine {
             return Nd4jGroupedConvEngine.INSTANCE;
         }
         boolean oneDnnFits = x.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
-                && OneDnnGroupedConvEngine.isAvailable();
+                && OneDnn.isAvailable();
         if (forced.equals("onednn") && !oneDnnFits) {
             throw new IllegalStateException("sknet.conv.engine=onednn, but oneDNN cannot run this convolution ("
-                    + x.dataType() + " data, oneDNN " + (OneDnnGroupedConvEngine.isAvailable() ? "loaded" : "not loaded: "
-                    + OneDnnGroupedConvEngine.loadError()) + ")");
+                    + x.dataType() + " data, oneDNN " + (OneDnn.isAvailable() ? "loaded" : "not loaded: "
+                    + OneDnn.loadError()) + ")");
         }
         return oneDnnFits ? OneDnnGroupedConvEngine.INSTANCE : Nd4jGroupedConvEngine.INSTANCE;
     }

@@ -48,14 +48,6 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private OneDnnGroupedConvEngine() {
     }
 
-    public static boolean isAvailable() {
-        return OneDnn.isAvailable();
-    }
-
-    public static String loadError() {
-        return OneDnn.loadError();
-    }
-
     @Override
     public String name() {
         return "onednn";

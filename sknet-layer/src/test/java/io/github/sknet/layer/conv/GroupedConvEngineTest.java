@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import io.github.sknet.layer.onednn.OneDnn;
+
 /** Both engines against a direct loop-nest definition of grouped convolution and its gradients. */
 class GroupedConvEngineTest {
 
@@ -38,7 +40,7 @@ class GroupedConvEngineTest {
         INDArray[] ref = reference(g, x, wt, dy);
 
         check(Nd4jGroupedConvEngine.INSTANCE, g, x, wt, dy, ref, 1e-10);
-        assertTrue(OneDnnGroupedConvEngine.isAvailable(), "oneDNN did not load: " + OneDnnGroupedConvEngine.loadError());
+        assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
         check(OneDnnGroupedConvEngine.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
                 dy.castTo(DataType.FLOAT), ref, 1e-4);
     }
@@ -50,7 +52,7 @@ class GroupedConvEngineTest {
      */
     @Test
     void oneDnnRunsFromOtherThreadsThanTheOneThatBuiltIt() throws Exception {
-        assertTrue(OneDnnGroupedConvEngine.isAvailable(), "oneDNN did not load: " + OneDnnGroupedConvEngine.loadError());
+        assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
         // dilated grouped 3x3, as in an SKConv branch: oneDNN runs it as im2col + gemm, which needs scratch
         ConvGeometry g = new ConvGeometry(4, 32, 12, 12, 32, 8, new int[] {3, 3}, new int[] {1, 1},
                 new int[] {2, 2}, new int[] {2, 2});
