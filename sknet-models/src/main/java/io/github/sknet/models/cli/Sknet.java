@@ -3,6 +3,7 @@ package io.github.sknet.models.cli;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import io.github.sknet.layer.bench.SKConvBenchmark;
 
@@ -41,32 +42,10 @@ public final class Sknet {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
             if (all.contains("--help")) {
-                System.out.println(help(cmd));
+                System.out.println(command(cmd).help);
                 return 0;
             }
-            switch (cmd) {
-                case "train":
-                    return TrainCommand.run(rest);
-                case "evaluate":
-                    return EvaluateCommand.run(rest);
-                case "predict":
-                    return PredictCommand.run(rest);
-                case "import-torch":
-                    return ImportTorchCommand.run(rest);
-                case "summary":
-                    return SummaryCommand.run(rest);
-                case "bench":
-                    return BenchCommand.run(rest);
-                case "attention":
-                    return AttentionCommand.run(rest);
-                case "demo":
-                    return SKConvDemo.run(rest);
-                case "bench-skconv":
-                    SKConvBenchmark.main(rest);
-                    return 0;
-                default:
-                    throw CliException.usage("unknown command '" + cmd + "' (sknet --help lists the commands)");
-            }
+            return command(cmd).runner.run(rest);
         } catch (CliException e) {
             System.err.println("sknet " + cmd + ": " + e.getMessage());
             if (verbose && e.getCause() != null) {
@@ -83,28 +62,41 @@ public final class Sknet {
         }
     }
 
-    private static String help(String cmd) {
-        switch (cmd) {
-            case "train":
-                return TrainCommand.HELP;
-            case "evaluate":
-                return EvaluateCommand.HELP;
-            case "predict":
-                return PredictCommand.HELP;
-            case "import-torch":
-                return ImportTorchCommand.HELP;
-            case "summary":
-                return SummaryCommand.HELP;
-            case "bench":
-                return BenchCommand.HELP;
-            case "attention":
-                return AttentionCommand.HELP;
-            case "demo":
-                return "usage: sknet demo [--epochs N] [--seed S]";
-            case "bench-skconv":
-                return "usage: sknet bench-skconv [--iters N] [--warmup N] [--pytorch torch.json] [--engine-compare]";
-            default:
-                throw CliException.usage("unknown command '" + cmd + "' (sknet --help lists the commands)");
+    /** A subcommand: its usage text and what runs it. */
+    private static final class Command {
+        final String help;
+        final Runner runner;
+
+        Command(String help, Runner runner) {
+            this.help = help;
+            this.runner = runner;
         }
+    }
+
+    private interface Runner {
+        int run(String[] args) throws Exception;
+    }
+
+    private static final Map<String, Command> COMMANDS = Map.of(
+            "train", new Command(TrainCommand.HELP, TrainCommand::run),
+            "evaluate", new Command(EvaluateCommand.HELP, EvaluateCommand::run),
+            "predict", new Command(PredictCommand.HELP, PredictCommand::run),
+            "import-torch", new Command(ImportTorchCommand.HELP, ImportTorchCommand::run),
+            "summary", new Command(SummaryCommand.HELP, SummaryCommand::run),
+            "bench", new Command(BenchCommand.HELP, BenchCommand::run),
+            "attention", new Command(AttentionCommand.HELP, AttentionCommand::run),
+            "demo", new Command("usage: sknet demo [--epochs N] [--seed S]", SKConvDemo::run),
+            "bench-skconv", new Command("usage: sknet bench-skconv [--iters N] [--warmup N] [--pytorch torch.json] "
+                    + "[--engine-compare]", a -> {
+                        SKConvBenchmark.main(a);
+                        return 0;
+                    }));
+
+    private static Command command(String name) {
+        Command c = COMMANDS.get(name);
+        if (c == null) {
+            throw CliException.usage("unknown command '" + name + "' (sknet --help lists the commands)");
+        }
+        return c;
     }
 }
