@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # SKConv and grouped convolution: sknet-dl4j and PyTorch 1.13 (Debian's python3-torch) on the same
 # workloads, in one run, on this machine; prints the table with ratios (sknet-dl4j ms / PyTorch ms).
-#
-# Both processes run with the same glibc malloc settings: this sandbox makes fresh pages expensive,
-# and without them PyTorch re-faults its freed activations every step (2-7x slower than it can be).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736
+# PyTorch runs with glibc's thresholds raised (freed memory kept for reuse): fresh pages are expensive on
+# these machines and its allocator frees every tensor. DL4J reuses its workspaces and needs no such help.
+torch_env=(env MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736)
 threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads
 torch_json=$(mktemp)
 trap 'rm -f "$torch_json"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads=$threads"
-/usr/bin/python3 tools/bench/skconv_pytorch.py --threads "$threads" --iters "${ITERS:-10}" > "$torch_json"
+"${torch_env[@]}" /usr/bin/python3 tools/bench/skconv_pytorch.py --threads "$threads" --iters "${ITERS:-10}" > "$torch_json"
 ./sknet bench-skconv --pytorch "$torch_json" --iters "${ITERS:-10}" "$@"

@@ -1,14 +1,13 @@
 package io.github.sknet.models;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.nd4j.linalg.activations.Activation;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.graph.SumVertex;
 import io.github.sknet.layer.norm.BatchNorm;
 
-/** The conv + BN and add + ReLU pieces the blocks are made of, named like PyTorch's Sequential children. */
+/** The conv + BN and residual add + ReLU pieces the blocks are made of, named like PyTorch's Sequential children. */
 final class Units {
     private Units() {
     }
@@ -23,10 +22,9 @@ final class Units {
         return name + ".1";
     }
 
-    /** {@code unit.add} (residual sum) and {@code unit.relu}; returns the ReLU's name. */
+    /** {@code unit.relu}: relu(residual + shortcut) in one vertex; returns its name. */
     static String addRelu(GraphBuilder gb, String unit, String residual, String shortcut) {
-        gb.addVertex(unit + ".add", new ElementWiseVertex(ElementWiseVertex.Op.Add), residual, shortcut);
-        gb.addLayer(unit + ".relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), unit + ".add");
+        gb.addVertex(unit + ".relu", new SumVertex(true), residual, shortcut);
         return unit + ".relu";
     }
 }

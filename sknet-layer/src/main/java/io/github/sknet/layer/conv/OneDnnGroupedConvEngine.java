@@ -18,6 +18,7 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.ScratchArena;
 import io.github.sknet.layer.onednn.Staging;
 
 /**
@@ -116,7 +117,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private static final class Primitives {
         final memory.desc srcMd, weiMd, dstMd;
         final primitive fwd, bwdData, bwdWeights;
-        final memory fwdScratchpad, bwdDataScratchpad, bwdWScratchpad; // null where none is needed
+        final memory.desc fwdScratchpad, bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst,
                 bwdWDiffWei;
 
@@ -156,26 +157,21 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
             bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
 
-            fwdSrc = Staging.forInput(fwdPd.src_desc(), srcMd);
-            fwdWei = Staging.forInput(fwdPd.weights_desc(), weiMd);
-            fwdDst = Staging.forOutput(fwdPd.dst_desc(), dstMd);
-            bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd);
-            bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), weiMd);
-            bwdDataDiffSrc = Staging.forOutput(bwdDataPd.diff_src_desc(), srcMd);
-            bwdWSrc = Staging.forInput(bwdWPd.src_desc(), srcMd);
-            bwdWDiffDst = Staging.forInput(bwdWPd.diff_dst_desc(), dstMd);
-            bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), weiMd);
+            fwdSrc = Staging.forInput(fwdPd.src_desc(), srcMd, ScratchArena.SRC);
+            fwdWei = Staging.forInput(fwdPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
+            fwdDst = Staging.forOutput(fwdPd.dst_desc(), dstMd, ScratchArena.DST);
+            bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd, ScratchArena.DST);
+            bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
+            bwdDataDiffSrc = Staging.forOutput(bwdDataPd.diff_src_desc(), srcMd, ScratchArena.SRC);
+            bwdWSrc = Staging.forInput(bwdWPd.src_desc(), srcMd, ScratchArena.SRC);
+            bwdWDiffDst = Staging.forInput(bwdWPd.diff_dst_desc(), dstMd, ScratchArena.DST);
+            bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), weiMd, ScratchArena.WEIGHTS);
         }
 
         void close() {
             fwd.close();
             bwdData.close();
             bwdWeights.close();
-            for (memory m : new memory[] {fwdScratchpad, bwdDataScratchpad, bwdWScratchpad}) {
-                if (m != null) {
-                    m.close();
-                }
-            }
             for (Staging s : new Staging[] {fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc,
                     bwdWSrc, bwdWDiffDst, bwdWDiffWei}) {
                 Staging.close(s);

@@ -14,6 +14,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.ScratchArena;
 import io.github.sknet.layer.onednn.Staging;
 
 /**
@@ -114,7 +115,7 @@ final class OneDnnBatchNorm {
     private static final class Primitives {
         final memory.desc dataMd, statMd, ssMd, wsMd;
         final primitive fwdTrain, fwdStats, bwd;
-        final memory fwdTrainScratchpad, fwdStatsScratchpad, bwdScratchpad; // null where none is needed
+        final memory.desc fwdTrainScratchpad, fwdStatsScratchpad, bwdScratchpad; // null where none is needed
         final Staging src, dst, diffDst, diffSrc;
 
         Primitives(long[] shape, float eps, boolean relu) {
@@ -146,10 +147,10 @@ final class OneDnnBatchNorm {
             fwdTrainScratchpad = OneDnn.scratchpad(trainPd);
             fwdStatsScratchpad = OneDnn.scratchpad(statsPd);
             bwdScratchpad = OneDnn.scratchpad(bwdPd);
-            src = Staging.forInput(work, dataMd);
-            dst = Staging.forOutput(work, dataMd);
-            diffDst = Staging.forInput(work, dataMd);
-            diffSrc = Staging.forOutput(work, dataMd);
+            src = Staging.forInput(work, dataMd, ScratchArena.SRC);
+            dst = Staging.forOutput(work, dataMd, ScratchArena.DST);
+            diffDst = Staging.forInput(work, dataMd, ScratchArena.DST);
+            diffSrc = Staging.forOutput(work, dataMd, ScratchArena.WEIGHTS);
         }
     }
 }

@@ -87,15 +87,16 @@ public final class OneDnn {
     }
 
     /** The scratchpad a primitive built with {@link #attr()} needs, or null if it needs none. */
-    public static memory scratchpad(primitive_desc_base pd) {
+    public static memory.desc scratchpad(primitive_desc_base pd) {
         memory.desc md = pd.scratchpad_desc();
-        return md.get_size() == 0 ? null : new memory(md, ENGINE);
+        return md.get_size() == 0 ? null : md;
     }
 
-    /** {@code args} plus the scratchpad argument, if there is a scratchpad. */
-    public static IntMemoryMap withScratchpad(IntMemoryMap args, memory scratchpad) {
+    /** {@code args} plus the scratchpad argument (in the shared {@link ScratchArena}), if there is one. */
+    public static IntMemoryMap withScratchpad(IntMemoryMap args, memory.desc scratchpad) {
         if (scratchpad != null) {
-            args.put(dnnl.DNNL_ARG_SCRATCHPAD, scratchpad);
+            args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(scratchpad, ENGINE,
+                    ScratchArena.get(ScratchArena.SCRATCHPAD, scratchpad.get_size())));
         }
         return args;
     }

@@ -6,21 +6,27 @@ import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.global.dnnl;
 
 /**
- * A scratch memory in the layout a oneDNN primitive works in, with the reorder between it and the
- * plain layout DL4J arrays have. Null stands for "the primitive takes the plain layout as it is".
- * Scratch is reused by every call of one geometry, so callers hold {@link OneDnn#LOCK} while using it.
+ * The layout a oneDNN primitive works in for one argument, with the reorder between it and the plain
+ * layout DL4J arrays have; the data in that layout lives in a {@link ScratchArena} slot. Null stands
+ * for "the primitive takes the plain layout as it is". Callers hold {@link OneDnn#LOCK}.
  */
 public final class Staging {
-    private final memory scratch;
+    private final memory.desc chosen;
+    private final int slot;
     private final reorder reorder;
-    private final memory reorderScratchpad;
+    private final memory.desc reorderScratchpad;
 
-    private Staging(memory.desc from, memory.desc to, memory.desc scratchMd) {
-        scratch = new memory(scratchMd, OneDnn.engine());
+    private Staging(memory.desc from, memory.desc to, memory.desc chosen, int slot) {
+        this.chosen = chosen;
+        this.slot = slot;
         reorder.primitive_desc pd = new reorder.primitive_desc(OneDnn.engine(), from, OneDnn.engine(), to,
                 OneDnn.attr(), false);
         reorder = new reorder(pd);
         reorderScratchpad = OneDnn.scratchpad(pd);
+    }
+
+    private memory scratch() {
+        return new memory(chosen, OneDnn.engine(), ScratchArena.get(slot, chosen.get_size()));
     }
 
     private void reorder(memory from, memory to) {
@@ -30,14 +36,14 @@ public final class Staging {
         reorder.execute(OneDnn.stream(), OneDnn.withScratchpad(args, reorderScratchpad));
     }
 
-    /** Staging for an argument the primitive reads. */
-    public static Staging forInput(memory.desc chosen, memory.desc plain) {
-        return chosen.equals(plain) ? null : new Staging(plain, chosen, chosen);
+    /** Staging for an argument the primitive reads, kept in arena slot {@code slot}. */
+    public static Staging forInput(memory.desc chosen, memory.desc plain, int slot) {
+        return chosen.equals(plain) ? null : new Staging(plain, chosen, chosen, slot);
     }
 
-    /** Staging for an argument the primitive writes. */
-    public static Staging forOutput(memory.desc chosen, memory.desc plain) {
-        return chosen.equals(plain) ? null : new Staging(chosen, plain, chosen);
+    /** Staging for an argument the primitive writes, kept in arena slot {@code slot}. */
+    public static Staging forOutput(memory.desc chosen, memory.desc plain, int slot) {
+        return chosen.equals(plain) ? null : new Staging(chosen, plain, chosen, slot);
     }
 
     /** The argument to pass: the user's memory, or the scratch after reordering the user's data into it. */
@@ -45,29 +51,26 @@ public final class Staging {
         if (s == null) {
             return user;
         }
-        s.reorder(user, s.scratch);
-        return s.scratch;
+        memory scratch = s.scratch();
+        s.reorder(user, scratch);
+        return scratch;
     }
 
     /** Where the primitive should write an output. */
     public static memory target(Staging s, memory user) {
-        return s == null ? user : s.scratch;
+        return s == null ? user : s.scratch();
     }
 
-    /** Copies an output written to scratch back into the user's memory. */
+    /** Copies an output written to the {@link #target} scratch back into the user's memory. */
     public static void out(Staging s, memory user) {
         if (s != null) {
-            s.reorder(s.scratch, user);
+            s.reorder(s.scratch(), user);
         }
     }
 
     public static void close(Staging s) {
         if (s != null) {
-            s.scratch.close();
             s.reorder.close();
-            if (s.reorderScratchpad != null) {
-                s.reorderScratchpad.close();
-            }
         }
     }
 }

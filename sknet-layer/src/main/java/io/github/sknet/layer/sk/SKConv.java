@@ -1,13 +1,13 @@
 package io.github.sknet.layer.sk;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.nd4j.linalg.activations.Activation;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.graph.SumVertex;
 import io.github.sknet.layer.norm.BatchNorm;
 
 /**
@@ -52,7 +52,7 @@ public final class SKConv {
         String sum = branchOut[0];
         if (m > 1) {
             sum = name + "/fuse/sum";
-            graph.addVertex(sum, new ElementWiseVertex(ElementWiseVertex.Op.Add), branchOut);
+            graph.addVertex(sum, new SumVertex(false), branchOut);
         }
         int d = cfg.attentionWidth();
         graph.addLayer(name + "/fuse/pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sum);

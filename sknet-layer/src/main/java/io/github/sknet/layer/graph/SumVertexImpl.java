@@ -1,0 +1,123 @@
+package io.github.sknet.layer.graph;
+
+import java.util.Arrays;
+
+import org.deeplearning4j.exception.DL4JInvalidInputException;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The runtime of {@link SumVertex}. */
+public class SumVertexImpl extends BaseGraphVertex {
+    private final boolean relu;
+
+    public SumVertexImpl(ComputationGraph graph, String name, int idx, boolean relu, DataType dataType) {
+        super(graph, name, idx, null, null, dataType);
+        this.relu = relu;
+    }
+
+    @Override
+    public boolean hasLayer() {
+        return false;
+    }
+
+    @Override
+    public Layer getLayer() {
+        return null;
+    }
+
+    @Override
+    public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        checkInputs();
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[0].shape(), 'c');
+        sum(out);
+        if (relu) {
+            Nd4j.getExecutioner().exec(new RectifiedLinear(out, out, 0.0));
+        }
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        checkInputs();
+        INDArray eps = epsilon.castTo(dataType);
+        INDArray[] out = new INDArray[inputs.length];
+        out[0] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[0].shape(), 'c');
+        if (relu) {
+            // the pre-activation is not kept from the forward pass: recompute it (one pass) to mask the gradient
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, inputs[0].shape(), 'c');
+            sum(z);
+            Nd4j.exec(new RectifiedLinearDerivative(z, eps, out[0]));
+        } else {
+            copy(eps, out[0]);
+        }
+        // every input gets its own array: DL4J adds later gradients into the first one it was given, in place
+        for (int i = 1; i < inputs.length; i++) {
+            out[i] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[i].shape(), 'c');
+            copy(out[0], out[i]);
+        }
+        return new Pair<>(null, out);
+    }
+
+    private void sum(INDArray target) {
+        Nd4j.exec(new AddOp(inputs[0].castTo(dataType), inputs[1].castTo(dataType), target));
+        for (int i = 2; i < inputs.length; i++) {
+            target.addi(inputs[i].castTo(dataType));
+        }
+    }
+
+    /** {@code dst := src}; a plain memcpy where both are whole c-ordered buffers (ND4J's assign is far slower). */
+    private static void copy(INDArray src, INDArray dst) {
+        if (whole(src) && whole(dst) && src.dataType() == dst.dataType()) {
+            Nd4j.getMemoryManager().memcpy(dst.data(), src.data());
+        } else {
+            dst.assign(src);
+        }
+    }
+
+    private static boolean whole(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.elementWiseStride() == 1 && a.data().length() == a.length();
+    }
+
+    private void checkInputs() {
+        if (inputs == null || inputs.length < 2) {
+            throw new DL4JInvalidInputException("SumVertex '" + vertexName + "': expects at least 2 inputs");
+        }
+        for (int i = 1; i < inputs.length; i++) {
+            if (!Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
+                throw new DL4JInvalidInputException("SumVertex '" + vertexName + "': input " + i + " has shape "
+                        + Arrays.toString(inputs[i].shape()) + ", input 0 has " + Arrays.toString(inputs[0].shape())
+                        + "; all inputs must have one shape");
+            }
+        }
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+        if (backpropGradientsViewArray != null) {
+            throw new IllegalStateException("SumVertex '" + vertexName + "' has no parameters");
+        }
+    }
+
+    @Override
+    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
+                                                           int minibatchSize) {
+        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
+    }
+
+    @Override
+    public String toString() {
+        return "SumVertex(name=\"" + vertexName + "\", relu=" + relu + ")";
+    }
+}

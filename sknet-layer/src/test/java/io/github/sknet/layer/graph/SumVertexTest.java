@@ -1,0 +1,124 @@
+package io.github.sknet.layer.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** SumVertex against DL4J's ElementWiseVertex(Add) (+ ActivationLayer(ReLU)) on the same parameters. */
+class SumVertexTest {
+
+    /** in -> three dense branches -> join -> softmax output; the join is SumVertex or DL4J's own vertices. */
+    private static ComputationGraph graph(boolean fused, boolean relu, int branches) {
+        GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(42).dataType(DataType.DOUBLE).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(5));
+        String[] parts = new String[branches];
+        for (int i = 0; i < branches; i++) {
+            parts[i] = "d" + i;
+            gb.addLayer(parts[i], new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "in");
+        }
+        String join;
+        if (fused) {
+            join = "join";
+            gb.addVertex(join, new SumVertex(relu), parts);
+        } else {
+            join = "add";
+            gb.addVertex(join, new ElementWiseVertex(ElementWiseVertex.Op.Add), parts);
+            if (relu) {
+                join = "relu";
+                gb.addLayer(join, new ActivationLayer.Builder().activation(Activation.RELU).build(), "add");
+            }
+        }
+        gb.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                .activation(Activation.SOFTMAX).build(), join).setOutputs("out");
+        ComputationGraph g = new ComputationGraph(gb.build());
+        g.init();
+        return g;
+    }
+
+    private static DataSet data() {
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 5).subi(0.5).muli(4);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 6, 3);
+        for (int i = 0; i < 6; i++) {
+            y.putScalar(i, i % 3, 1.0);
+        }
+        return new DataSet(x, y);
+    }
+
+    @Test
+    void matchesElementWiseAddAndReluForwardAndBackward() {
+        for (boolean relu : new boolean[] {true, false}) {
+            for (int branches : new int[] {2, 3}) {
+                ComputationGraph ours = graph(true, relu, branches);
+                ComputationGraph dl4j = graph(false, relu, branches);
+                dl4j.setParams(ours.params());
+                DataSet d = data();
+                INDArray a = ours.outputSingle(d.getFeatures());
+                INDArray b = dl4j.outputSingle(d.getFeatures());
+                assertTrue(a.equalsWithEps(b, 1e-12), "outputs differ, relu=" + relu + ", M=" + branches);
+
+                Map<String, INDArray> ga = gradients(ours, d);
+                Map<String, INDArray> gb = gradients(dl4j, d);
+                assertEquals(gb.keySet(), ga.keySet());
+                for (String k : ga.keySet()) {
+                    assertTrue(ga.get(k).equalsWithEps(gb.get(k), 1e-12), "gradient " + k + " differs, relu=" + relu);
+                }
+                if (relu) {
+                    // the inputs must straddle 0, or the mask would not be exercised
+                    INDArray pre = ours.feedForward(d.getFeatures(), false).get("d0");
+                    assertTrue(pre.minNumber().doubleValue() < 0 && pre.maxNumber().doubleValue() > 0);
+                }
+            }
+        }
+    }
+
+    private static Map<String, INDArray> gradients(ComputationGraph g, DataSet d) {
+        g.setInputs(d.getFeatures());
+        g.setLabels(d.getLabels());
+        g.computeGradientAndScore();
+        Gradient grad = g.gradient();
+        Map<String, INDArray> out = new java.util.TreeMap<>();
+        grad.gradientForVariable().forEach((k, v) -> out.put(k, v.dup()));
+        return out;
+    }
+
+    @Test
+    void jsonRoundTrip() {
+        ComputationGraphConfiguration conf = graph(true, true, 2).getConfiguration();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertEquals(conf, back);
+        assertEquals(new SumVertex(true), back.getVertices().get("join"));
+    }
+
+    @Test
+    void mismatchedShapesNameTheVertex() {
+        ComputationGraph g = graph(true, true, 2);
+        org.deeplearning4j.nn.graph.vertex.GraphVertex v = g.getVertex("join");
+        v.setInputs(Nd4j.zeros(DataType.DOUBLE, 2, 7), Nd4j.zeros(DataType.DOUBLE, 2, 6));
+        Exception e = assertThrows(RuntimeException.class, () -> v.doForward(false,
+                org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces()));
+        assertTrue(e.getMessage().contains("SumVertex 'join'") && e.getMessage().contains("[2, 6]"), e.getMessage());
+    }
+}
