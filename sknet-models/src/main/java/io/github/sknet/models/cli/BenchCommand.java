@@ -93,11 +93,6 @@ final class BenchCommand {
         System.out.printf(Locale.ROOT, "effective: %.1f GFLOP/s%n", flops / (median * 1e6));
         System.out.printf(Locale.ROOT, "peak heap: %.0f MB, peak resident (heap + off-heap): %.0f MB, off-heap held by "
                 + "JavaCPP: %.0f MB%n", peakHeap() / 1e6, peakRss / 1e6, Pointer.totalBytes() / 1e6);
-        if (a.has("--verbose")) {
-            for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-                System.out.printf(Locale.ROOT, "  workspace %s: %.0f MB%n", w.getId(), w.getCurrentSize() / 1e6);
-            }
-        }
         System.out.printf(Locale.ROOT, "images/s: %.2f%n", imagesPerSecond);
         return 0;
     }
