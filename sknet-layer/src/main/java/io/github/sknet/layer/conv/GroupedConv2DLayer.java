@@ -12,9 +12,9 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The runtime of {@link GroupedConv2D}: geometry checks, then the fastest {@link GroupedConvEngine} that fits. */
@@ -43,9 +43,17 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
-        INDArray z = preOutput(workspaceMgr, ArrayType.ACTIVATIONS);
         IActivation afn = layerConf().getActivationFn();
-        return afn instanceof ActivationIdentity ? z : afn.getActivation(z, training);
+        // a plain ReLU runs inside the convolution where the engine can fuse it (oneDNN: a post-op);
+        // backprop recomputes the pre-activation, so training is unaffected
+        boolean fuseRelu = isPlainRelu(afn);
+        INDArray y = convolve(workspaceMgr, ArrayType.ACTIVATIONS, fuseRelu);
+        return fuseRelu || afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
+    }
+
+    /** ReLU without threshold, cap or slope: max(z, 0), what oneDNN's eltwise_relu post-op computes. */
+    static boolean isPlainRelu(IActivation afn) {
+        return afn instanceof ActivationReLU && afn.equals(new ActivationReLU());
     }
 
     @Override
@@ -55,7 +63,7 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         IActivation afn = layerConf().getActivationFn();
         INDArray delta = epsilon;
         if (!(afn instanceof ActivationIdentity)) {
-            INDArray z = preOutput(workspaceMgr, ArrayType.BP_WORKING_MEM);
+            INDArray z = convolve(workspaceMgr, ArrayType.BP_WORKING_MEM, false);
             delta = afn.backprop(z, epsilon).getFirst();
         }
         delta = contiguous(delta.castTo(dataType));
@@ -76,15 +84,14 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         return new Pair<>(grad, backpropDropOutIfPresent(dx));
     }
 
-    private INDArray preOutput(LayerWorkspaceMgr workspaceMgr, ArrayType type) {
+    /** conv(x, W) + b, and max(., 0) if {@code relu}. */
+    private INDArray convolve(LayerWorkspaceMgr workspaceMgr, ArrayType type, boolean relu) {
         ConvGeometry g = geometry();
         INDArray x = contiguous(input.castTo(dataType));
         INDArray y = workspaceMgr.createUninitialized(type, dataType, g.outputShape(), 'c');
-        GroupedConvEngine.select(x).forward(g, x, weights(), y);
-        if (layerConf().hasBias()) {
-            INDArray b = getParam(GroupedConv2DParamInitializer.BIAS_KEY);
-            Nd4j.getExecutioner().exec(new BroadcastAddOp(y, b.reshape(b.length()), y, 1));
-        }
+        INDArray b = layerConf().hasBias()
+                ? contiguous(getParam(GroupedConv2DParamInitializer.BIAS_KEY).castTo(dataType)) : null;
+        GroupedConvEngine.select(x).forward(g, x, weights(), b, relu, y);
         return y;
     }
 

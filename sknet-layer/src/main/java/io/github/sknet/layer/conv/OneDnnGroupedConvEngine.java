@@ -2,8 +2,9 @@ package io.github.sknet.layer.conv;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
 
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
@@ -11,8 +12,9 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,8 +25,10 @@ import io.github.sknet.layer.onednn.Staging;
 
 /**
  * Grouped (and dilated) convolution through oneDNN's own primitives, the same kernels PyTorch's CPU
- * convolutions use. Primitives are built once per {@link ConvGeometry}; oneDNN picks its blocked
- * layouts, and plain NCHW / OIHW arrays are reordered in and out of them.
+ * convolutions use. Primitives are built once per {@link ConvGeometry} (forward ones also per bias /
+ * ReLU combination: a bias and a ReLU post-op run inside the convolution, so a folded conv + BN + ReLU
+ * is one primitive call); oneDNN picks its blocked layouts, and plain NCHW / OIHW arrays are reordered
+ * in and out of them.
  */
 public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     public static final OneDnnGroupedConvEngine INSTANCE = new OneDnnGroupedConvEngine();
@@ -33,18 +37,8 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private static final engine ENGINE = OneDnn.engine();
     private static final stream STREAM = OneDnn.stream();
 
-    private final Map<ConvGeometry, Primitives> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<ConvGeometry, Primitives> e) {
-            if (size() > CACHE_SIZE) {
-                synchronized (OneDnn.LOCK) { // another thread may be running it
-                    e.getValue().close();
-                }
-                return true;
-            }
-            return false;
-        }
-    };
+    private final Map<ForwardKey, Forward> forwards = lru();
+    private final Map<ConvGeometry, Backward> backwards = lru();
 
     private OneDnnGroupedConvEngine() {
     }
@@ -56,17 +50,25 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     @Override
     public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray y) {
-        Primitives p = primitives(g);
+        forward(g, x, w, null, false, y);
+    }
+
+    @Override
+    public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y) {
+        Forward p = cached(forwards, new ForwardKey(g, bias != null, relu), k -> new Forward(k));
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dstUser = wrap(p.dstMd, y);
-                memory dst = Staging.target(p.fwdDst, dstUser);
+                memory dst = Staging.target(p.dst, dstUser);
                 IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.fwdSrc, wrap(p.srcMd, x)));
-                args.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.fwdWei, wrap(p.weiMd, w)));
+                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, wrap(p.srcMd, x)));
+                args.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.wei, wrap(p.weiMd, w)));
+                if (bias != null) {
+                    args.put(dnnl.DNNL_ARG_BIAS, wrap(p.biasMd, bias));
+                }
                 args.put(dnnl.DNNL_ARG_DST, dst);
-                p.fwd.execute(STREAM, OneDnn.withScratchpad(args, p.fwdScratchpad));
-                Staging.out(p.fwdDst, dstUser);
+                p.fwd.execute(STREAM, OneDnn.withScratchpad(args, p.scratchpad));
+                Staging.out(p.dst, dstUser);
                 STREAM._wait();
             }
         }
@@ -74,7 +76,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     @Override
     public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
-        Primitives p = primitives(g);
+        Backward p = cached(backwards, g, Backward::new);
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dyUser = wrap(p.dstMd, dy);
@@ -98,68 +100,164 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         }
     }
 
-    private Primitives primitives(ConvGeometry g) {
+    private static <K, V extends AutoCloseable> V cached(Map<K, V> cache, K key, Function<K, V> build) {
         synchronized (cache) {
-            Primitives p = cache.get(g);
+            V p = cache.get(key);
             if (p == null) {
-                p = new Primitives(g);
-                cache.put(g, p);
+                p = build.apply(key);
+                cache.put(key, p);
             }
             return p;
         }
+    }
+
+    /** A least-recently-used map that closes the primitives it evicts. */
+    private static <K, V extends AutoCloseable> Map<K, V> lru() {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> e) {
+                if (size() > CACHE_SIZE) {
+                    synchronized (OneDnn.LOCK) { // another thread may be running it
+                        try {
+                            e.getValue().close();
+                        } catch (Exception ex) {
+                            throw new IllegalStateException("closing oneDNN primitives failed", ex);
+                        }
+                    }
+                    return true;
+                }
+                return false;
+            }
+        };
     }
 
     private static memory wrap(memory.desc md, INDArray a) {
         return OneDnn.wrap(md, a);
     }
 
-    /** The primitives of one geometry and the staging of each of their arguments. */
-    private static final class Primitives {
-        final memory.desc srcMd, weiMd, dstMd;
-        final primitive fwd, bwdData, bwdWeights;
-        final memory.desc fwdScratchpad, bwdDataScratchpad, bwdWScratchpad; // null where none is needed
-        final Staging fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst,
-                bwdWDiffWei;
+    /** What a forward primitive is built for: the geometry, and whether bias and ReLU run inside it. */
+    private static final class ForwardKey {
+        final ConvGeometry g;
+        final boolean bias, relu;
 
-        Primitives(ConvGeometry g) {
+        ForwardKey(ConvGeometry g, boolean bias, boolean relu) {
+            this.g = g;
+            this.bias = bias;
+            this.relu = relu;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ForwardKey && g.equals(((ForwardKey) o).g) && bias == ((ForwardKey) o).bias
+                    && relu == ((ForwardKey) o).relu;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(g, bias, relu);
+        }
+    }
+
+    /** The plain (user-side) memory descriptors and convolution descriptor arguments of one geometry. */
+    private static final class Descs {
+        final memory.desc srcMd, weiMd, dstMd, anySrc, anyWei, anyDst;
+        final long[] strides, dilates, pad, padR;
+
+        Descs(ConvGeometry g) {
             srcMd = new memory.desc(g.inputShape(), memory.data_type.f32, memory.format_tag.nchw);
             dstMd = new memory.desc(g.outputShape(), memory.data_type.f32, memory.format_tag.nchw);
             long[] groupedWeights = {g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kH, g.kW};
             weiMd = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.goihw);
             // 1x1 dense convolutions run as a plain GEMM on NCHW, which costs less than reordering the
             // activations into a blocked layout and back around every such layer
-            boolean plain = g.kH == 1 && g.kW == 1 && g.groups == 1 && !"false".equals(System.getProperty("sknet.conv.plain1x1"));
+            boolean plain = g.kH == 1 && g.kW == 1 && g.groups == 1
+                    && !"false".equals(System.getProperty("sknet.conv.plain1x1"));
             memory.format_tag act = plain ? memory.format_tag.nchw : memory.format_tag.any;
-            memory.desc anySrc = new memory.desc(g.inputShape(), memory.data_type.f32, act);
-            memory.desc anyDst = new memory.desc(g.outputShape(), memory.data_type.f32, act);
-            memory.desc anyWei = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.any);
-            long[] strides = {g.sH, g.sW};
-            long[] dilates = {g.dH - 1, g.dW - 1}; // oneDNN counts dilation from 0
-            long[] pad = {g.pH, g.pW};
+            anySrc = new memory.desc(g.inputShape(), memory.data_type.f32, act);
+            anyDst = new memory.desc(g.outputShape(), memory.data_type.f32, act);
+            anyWei = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.any);
+            strides = new long[] {g.sH, g.sW};
+            dilates = new long[] {g.dH - 1, g.dW - 1}; // oneDNN counts dilation from 0
+            pad = new long[] {g.pH, g.pW};
             // the bottom/right padding reaches only as far as the last window does (PyTorch's rule)
-            long[] padR = {
+            padR = new long[] {
                     (g.outH - 1) * g.sH + (long) (g.kH - 1) * g.dH + 1 - g.inH - g.pH,
                     (g.outW - 1) * g.sW + (long) (g.kW - 1) * g.dW + 1 - g.inW - g.pW};
+        }
 
-            convolution_forward.primitive_desc fwdPd = new convolution_forward.primitive_desc(
-                    new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct,
-                            anySrc, anyWei, anyDst, strides, dilates, pad, padR), OneDnn.attr(), ENGINE);
+        /** The forward descriptor the backward primitives are hinted with: no bias, no post-ops. */
+        convolution_forward.primitive_desc plainForward() {
+            return new convolution_forward.primitive_desc(new convolution_forward.desc(
+                    dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct, anySrc, anyWei, anyDst,
+                    strides, dilates, pad, padR), OneDnn.attr(), ENGINE);
+        }
+    }
+
+    /** One forward primitive, with the staging of its arguments. */
+    private static final class Forward implements AutoCloseable {
+        final memory.desc srcMd, weiMd, dstMd, biasMd;
+        final primitive fwd;
+        final memory.desc scratchpad; // null where none is needed
+        final Staging src, wei, dst;
+
+        Forward(ForwardKey k) {
+            Descs d = new Descs(k.g);
+            srcMd = d.srcMd;
+            weiMd = d.weiMd;
+            dstMd = d.dstMd;
+            biasMd = new memory.desc(new long[] {k.g.outChannels}, memory.data_type.f32, memory.format_tag.x);
+            primitive_attr attr = OneDnn.attr(); // keeps its user-managed scratchpad
+            if (k.relu) {
+                post_ops ops = new post_ops();
+                ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+                attr.set_post_ops(ops);
+            }
+            convolution_forward.desc desc = k.bias
+                    ? new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct,
+                            d.anySrc, d.anyWei, biasMd, d.anyDst, d.strides, d.dilates, d.pad, d.padR)
+                    : new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_direct,
+                            d.anySrc, d.anyWei, d.anyDst, d.strides, d.dilates, d.pad, d.padR);
+            convolution_forward.primitive_desc pd = new convolution_forward.primitive_desc(desc, attr, ENGINE);
+            fwd = new convolution_forward(pd);
+            scratchpad = OneDnn.scratchpad(pd);
+            src = Staging.forInput(pd.src_desc(), srcMd, ScratchArena.SRC);
+            wei = Staging.forInput(pd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
+            dst = Staging.forOutput(pd.dst_desc(), dstMd, ScratchArena.DST);
+        }
+
+        @Override
+        public void close() {
+            fwd.close();
+            for (Staging s : new Staging[] {src, wei, dst}) {
+                Staging.close(s);
+            }
+        }
+    }
+
+    /** The backward-data and backward-weights primitives of one geometry, with the staging of their arguments. */
+    private static final class Backward implements AutoCloseable {
+        final memory.desc srcMd, weiMd, dstMd;
+        final primitive bwdData, bwdWeights;
+        final memory.desc bwdDataScratchpad, bwdWScratchpad; // null where none is needed
+        final Staging bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst, bwdWDiffWei;
+
+        Backward(ConvGeometry g) {
+            Descs d = new Descs(g);
+            srcMd = d.srcMd;
+            weiMd = d.weiMd;
+            dstMd = d.dstMd;
+            convolution_forward.primitive_desc hint = d.plainForward();
             convolution_backward_data.primitive_desc bwdDataPd = new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, anySrc, anyWei, anyDst,
-                            strides, dilates, pad, padR), OneDnn.attr(), ENGINE, fwdPd);
+                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
+                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, hint);
             convolution_backward_weights.primitive_desc bwdWPd = new convolution_backward_weights.primitive_desc(
-                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, anySrc, anyWei, anyDst,
-                            strides, dilates, pad, padR), OneDnn.attr(), ENGINE, fwdPd);
-            fwd = new convolution_forward(fwdPd);
+                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
+                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, hint);
             bwdData = new convolution_backward_data(bwdDataPd);
             bwdWeights = new convolution_backward_weights(bwdWPd);
-            fwdScratchpad = OneDnn.scratchpad(fwdPd);
             bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
             bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
 
-            fwdSrc = Staging.forInput(fwdPd.src_desc(), srcMd, ScratchArena.SRC);
-            fwdWei = Staging.forInput(fwdPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
-            fwdDst = Staging.forOutput(fwdPd.dst_desc(), dstMd, ScratchArena.DST);
             bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd, ScratchArena.DST);
             bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
             bwdDataDiffSrc = Staging.forOutput(bwdDataPd.diff_src_desc(), srcMd, ScratchArena.SRC);
@@ -168,12 +266,12 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), weiMd, ScratchArena.WEIGHTS);
         }
 
-        void close() {
-            fwd.close();
+        @Override
+        public void close() {
             bwdData.close();
             bwdWeights.close();
-            for (Staging s : new Staging[] {fwdSrc, fwdWei, fwdDst, bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc,
-                    bwdWSrc, bwdWDiffDst, bwdWDiffWei}) {
+            for (Staging s : new Staging[] {bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst,
+                    bwdWDiffWei}) {
                 Staging.close(s);
             }
         }
