@@ -10,6 +10,8 @@ import org.deeplearning4j.zoo.ZooType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 
+import io.github.sknet.layer.fold.BatchNormFolding;
+
 /**
  * SKNet in DL4J's zoo style:
  *
@@ -76,6 +78,16 @@ public final class SKNet extends ZooModel<SKNet> {
     @Override
     public String modelName() {
         return variant.id();
+    }
+
+    /**
+     * An inference-only copy of a built (and trained or imported) SKNet with every BatchNorm folded into
+     * the convolution or dense layer before it: same outputs up to float rounding, fewer passes over the
+     * data. Vertex names stay (the folded layer takes the BatchNorm's name), so {@code classifier} still
+     * holds the logits. See {@link BatchNormFolding}.
+     */
+    public static ComputationGraph foldBatchNorm(ComputationGraph net) {
+        return BatchNormFolding.fold(net);
     }
 
     public SKNetVariant variant() {

@@ -31,16 +31,17 @@ import io.github.sknet.models.SKNetVariant;
 final class BenchCommand {
     static final String HELP = String.join("\n",
             "usage: sknet bench --arch A [--batch B] [--size S] [--mode inference|train] [--iters N] [--warmup N]",
-            "                   [--threads T]",
+            "                   [--threads T] [--fold-bn]",
             "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10, --warmup 3",
-            "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)");
+            "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
+            FoldBn.HELP + " (--mode inference only)");
 
     private BenchCommand() {
     }
 
     static int run(String[] argv) {
         Args a = new Args("bench", argv, Set.of("--arch", "--batch", "--size", "--mode", "--iters", "--warmup",
-                "--threads"), Set.of("--verbose"));
+                "--threads"), Set.of("--verbose", FoldBn.FLAG));
         SKNetVariant v = TrainCommand.variant(a.required("--arch"));
         int batch = a.integer("--batch", 8, 1);
         int size = a.integer("--size", v.defaultSize(), 16);
@@ -50,12 +51,19 @@ final class BenchCommand {
         if (!mode.equals("inference") && !mode.equals("train")) {
             throw CliException.usage("bench: --mode must be inference or train, got '" + mode + "'");
         }
+        boolean fold = a.flag(FoldBn.FLAG);
+        if (fold && !mode.equals("inference")) {
+            throw CliException.usage("bench: --fold-bn needs --mode inference (a folded graph has no BatchNorm "
+                    + "left to train)");
+        }
         if (a.has("--threads")) {
             Nd4j.getEnvironment().setMaxThreads(a.integer("--threads", 0, 1));
         }
-        ComputationGraph g = SKNet.builder(v).numClasses(v.defaultClasses()).inputShape(3, size, size)
+        ComputationGraph built = SKNet.builder(v).numClasses(v.defaultClasses()).inputShape(3, size, size)
                 .updater(new Sgd(1e-3)).build().init();
-        ModelStats stats = ModelStats.of(g.getConfiguration(), InputType.convolutional(size, size, 3));
+        // the unfolded graph's multiply-adds: GFLOP/s stay comparable with and without --fold-bn
+        ModelStats stats = ModelStats.of(built.getConfiguration(), InputType.convolutional(size, size, 3));
+        ComputationGraph g = FoldBn.apply(built, fold);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, v.defaultClasses());
         for (int i = 0; i < batch; i++) {
@@ -68,8 +76,8 @@ final class BenchCommand {
                 g.output(false, ws, x);
             }
         };
-        System.out.printf("%s %s, batch %d, %dx%d, float32, %d threads available%n", v.id(), mode, batch, size, size,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf("%s %s%s, batch %d, %dx%d, float32, %d threads available%n", v.id(), mode,
+                fold ? " (BatchNorm folded)" : "", batch, size, size, Runtime.getRuntime().availableProcessors());
         long peakRss = 0;
         for (int i = 0; i < warmup; i++) {
             step.run();

@@ -11,20 +11,21 @@ import io.github.sknet.models.io.SKNetModelFile;
 /** {@code sknet evaluate}: accuracy, per-class table and confusion matrix of a model on an image folder. */
 final class EvaluateCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet evaluate --model M.zip --data DIR [--batch B]",
+            "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--fold-bn]",
             "  --model M.zip   a model written by sknet train or sknet import-torch",
-            "  --data DIR      image folder, one sub-folder per class (the class names the model was trained on)");
+            "  --data DIR      image folder, one sub-folder per class (the class names the model was trained on)",
+            FoldBn.HELP);
 
     private EvaluateCommand() {
     }
 
     static int run(String[] argv) {
-        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch"), Set.of("--verbose"));
+        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch"), Set.of("--verbose", FoldBn.FLAG));
         Path modelFile = a.path("--model");
         Path data = a.path("--data");
         int batch = a.integer("--batch", 64, 1);
-        ComputationGraph g = ModelFiles.load(modelFile, false);
-        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
+        ComputationGraph loaded = ModelFiles.load(modelFile, false);
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
         if (meta.size() < 1) {
             throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
         }
@@ -34,6 +35,7 @@ final class EvaluateCommand {
                     + meta.classes());
         }
         d.useClassOrder(meta.classes());
+        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
         Evaluation ev = new Evaluation(meta.classes(), 1);
         g.doEvaluation(d.iterator, ev);
         System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch(), d.images, d.classes.size());

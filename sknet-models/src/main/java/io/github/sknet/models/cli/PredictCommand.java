@@ -30,23 +30,27 @@ import io.github.sknet.models.io.ImagePixels;
  */
 final class PredictCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet predict --model M.zip --input X.npy --output Y.npy",
-            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER",
+            "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--fold-bn]",
+            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--fold-bn]",
             "  --input X.npy    float32 [N, 3, H, W]; --output gets float32 [N, classes] raw logits",
-            "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each");
+            "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each",
+            "  --batch B        images per forward pass for an .npy input (default 32)",
+            FoldBn.HELP);
 
     private PredictCommand() {
     }
 
     static int run(String[] argv) throws IOException {
-        Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch"), Set.of("--verbose"));
+        Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch"),
+                Set.of("--verbose", FoldBn.FLAG));
         Path modelFile = a.path("--model");
         Path input = a.path("--input");
         if (!Files.exists(input)) {
             throw CliException.usage("predict: input not found: " + input);
         }
-        ComputationGraph g = ModelFiles.load(modelFile, false);
-        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
+        ComputationGraph loaded = ModelFiles.load(modelFile, false);
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
+        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
         int batch = a.integer("--batch", 32, 1);
         if (input.toString().endsWith(".npy")) {
             if (!a.has("--output")) {

@@ -134,6 +134,13 @@ class SknetCommandTest {
         assertTrue(e.out.lines().filter(l -> l.matches("(square|ring|cross|triangle|bars) +[0-9.]+ .*")).count() == 5,
                 "a per-class row for each class: " + e.out);
 
+        Result folded = sknet("evaluate", "--model", run.resolve("model.zip").toString(), "--data", images.toString(),
+                "--fold-bn");
+        assertEquals(0, folded.code, folded.err);
+        assertTrue(folded.out.contains("BatchNorm folded: "), folded.out);
+        assertEquals(e.out.lines().filter(l -> l.startsWith("accuracy:")).findFirst(),
+                folded.out.lines().filter(l -> l.startsWith("accuracy:")).findFirst(), "accuracy with --fold-bn");
+
         Result p = sknet("predict", "--model", run.resolve("model.zip").toString(), "--input", images.toString());
         assertEquals(0, p.code, p.err);
         assertEquals(40, p.out.lines().filter(l -> l.contains(".png:")).count(), p.out);
@@ -195,6 +202,16 @@ class SknetCommandTest {
         double max = ref.get("logits").amaxNumber().doubleValue();
         assertTrue(y.sub(ref.get("logits")).amaxNumber().doubleValue() <= 1e-4 + 1e-3 * max);
 
+        // the same with every BatchNorm folded into its convolution
+        Path yFolded = dir.resolve("y26-folded.npy");
+        Result folded = sknet("predict", "--model", model.toString(), "--input", xf.toString(), "--output",
+                yFolded.toString(), "--fold-bn");
+        assertEquals(0, folded.code, folded.err);
+        assertTrue(folded.out.matches("(?s).*BatchNorm folded: (\\d+) of \\1 BatchNorm layers.*"), folded.out);
+        INDArray yf32 = Nd4j.createFromNpyFile(yFolded.toFile());
+        assertTrue(yf32.sub(ref.get("logits")).amaxNumber().doubleValue() <= 1e-4 + 1e-3 * max);
+        assertTrue(yf32.sub(y).amaxNumber().doubleValue() <= 1e-4 * max, "folded vs unfolded logits");
+
         // a state_dict with a key missing is refused with its name, and no model is written
         sd.remove("stage_4.1.conv3.1.running_var");
         Npy.writeNpz(weights, sd);
@@ -207,6 +224,15 @@ class SknetCommandTest {
     }
 
     @Test
+    void inferenceCommandsDocumentFoldBn() {
+        for (String cmd : new String[] {"predict", "evaluate", "bench"}) {
+            Result r = sknet(cmd, "--help");
+            assertEquals(0, r.code, r.err);
+            assertTrue(r.out.contains("[--fold-bn]") && r.out.contains("  --fold-bn "), cmd + ": " + r.out);
+        }
+    }
+
+    @Test
     void errorsAreOneLineWithExitCodes() throws Exception {
         assertError(2, "unknown command", "frobnicate");
         assertError(2, "--model is required", "predict", "--input", "x.npy");
@@ -215,6 +241,9 @@ class SknetCommandTest {
         assertError(2, "unknown option '--colour'", "summary", "--arch", "sknet26", "--colour", "red");
         assertError(2, "unknown architecture 'sknet7'", "summary", "--arch", "sknet7");
         assertError(2, "no checkpoint", "train", "--resume", "--out", dir.resolve("empty").toString());
+        assertError(2, "--fold-bn needs --mode inference", "bench", "--arch", "sknet_small", "--mode", "train",
+                "--fold-bn");
+        assertError(2, "unknown option '--fold-bn'", "train", "--fold-bn");
         Path corrupt = dir.resolve("corrupt.zip");
         Files.writeString(corrupt, "not a zip");
         assertError(1, "cannot read model", "predict", "--model", corrupt.toString(), "--input", corrupt.toString(),
