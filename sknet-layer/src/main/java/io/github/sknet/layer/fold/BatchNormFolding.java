@@ -37,7 +37,8 @@ import io.github.sknet.layer.norm.BatchNormParamInitializer;
  *
  * <p>A {@link BatchNorm} vertex is folded when its single input is a {@link GroupedConv2D} or a DL4J
  * {@link DenseLayer} (without layer norm) that has the identity activation and feeds nothing else (no
- * other vertex, not a network output), and the BatchNorm has no input preprocessor. The fused layer
+ * other vertex, not a network output), and the BatchNorm has no input preprocessor (layers wrapped by
+ * TransferLearning's {@code FrozenLayer} are not recognised and stay as they are). The fused layer
  * takes the BatchNorm's <b>name</b>, its activation (ReLU, identity, ...) and its place; the producer's
  * vertex disappears. So every vertex name left in the folded graph has the same activations as in
  * the original (in inference), and consumers, outputs and {@link io.github.sknet.layer.sk.SKAttention}
