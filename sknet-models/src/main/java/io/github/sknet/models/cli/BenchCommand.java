@@ -32,7 +32,8 @@ final class BenchCommand {
     static final String HELP = String.join("\n",
             "usage: sknet bench --arch A [--batch B] [--size S] [--mode inference|train] [--iters N] [--warmup N]",
             "                   [--threads T] [--fold-bn]",
-            "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10, --warmup 3",
+            "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10, --warmup 6",
+            "  (DL4J's workspaces learn their sizes over the first iterations: warm-up steps are slower)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
             FoldBn.HELP + " (--mode inference only)");
 
@@ -46,7 +47,7 @@ final class BenchCommand {
         int batch = a.integer("--batch", 8, 1);
         int size = a.integer("--size", v.defaultSize(), 16);
         int iters = a.integer("--iters", 10, 1);
-        int warmup = a.integer("--warmup", 3, 0);
+        int warmup = a.integer("--warmup", 6, 0);
         String mode = a.string("--mode", "inference");
         if (!mode.equals("inference") && !mode.equals("train")) {
             throw CliException.usage("bench: --mode must be inference or train, got '" + mode + "'");
@@ -89,7 +90,8 @@ final class BenchCommand {
             step.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
             peakRss = Math.max(peakRss, Pointer.physicalBytes());
-            System.out.printf(Locale.ROOT, "  iteration %d/%d: %.1f ms%n", i + 1, iters, ms[i]);
+            System.out.printf(Locale.ROOT, "  iteration %d/%d: %.1f ms, resident %.0f MB%n", i + 1, iters, ms[i],
+                    Pointer.physicalBytes() / 1e6);
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
