@@ -17,6 +17,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import io.github.sknet.layer.onednn.OneDnn;
+
 /** The runtime of {@link GroupedConv2D}: geometry checks, then the fastest {@link GroupedConvEngine} that fits. */
 public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
 
@@ -71,7 +73,8 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c');
         INDArray dw = gradientViews.get(GroupedConv2DParamInitializer.WEIGHT_KEY);
         INDArray dwOut = Nd4j.createUninitialized(dataType, g.weightShape()); // engines need a buffer of their own
-        GroupedConvEngine.select(x).backward(g, x, weights(), delta, dx, dwOut);
+        GroupedConvEngine engine = GroupedConvEngine.select(x);
+        engine.backward(g, x, weights(engine), delta, dx, dwOut);
         dw.assign(dwOut);
 
         Gradient grad = new DefaultGradient();
@@ -91,12 +94,15 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         INDArray y = workspaceMgr.createUninitialized(type, dataType, g.outputShape(), 'c');
         INDArray b = layerConf().hasBias()
                 ? contiguous(getParam(GroupedConv2DParamInitializer.BIAS_KEY).castTo(dataType)) : null;
-        GroupedConvEngine.select(x).forward(g, x, weights(), b, relu, y);
+        GroupedConvEngine engine = GroupedConvEngine.select(x);
+        engine.forward(g, x, weights(engine), b, relu, y);
         return y;
     }
 
-    private INDArray weights() {
-        return contiguous(getParam(GroupedConv2DParamInitializer.WEIGHT_KEY).castTo(dataType));
+    private INDArray weights(GroupedConvEngine engine) {
+        INDArray w = getParam(GroupedConv2DParamInitializer.WEIGHT_KEY).castTo(dataType);
+        // oneDNN reads the parameter view in place; the ND4J engine slices it per group, which needs an array of its own
+        return engine == OneDnnGroupedConvEngine.INSTANCE && OneDnn.fits(w) ? w : contiguous(w);
     }
 
     private ConvGeometry geometry() {

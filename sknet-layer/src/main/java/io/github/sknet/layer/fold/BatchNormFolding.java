@@ -52,6 +52,17 @@ public final class BatchNormFolding {
     private BatchNormFolding() {
     }
 
+    /** How many {@link BatchNorm} layers the configuration has (after folding: those that could not be folded). */
+    public static int batchNorms(ComputationGraphConfiguration conf) {
+        int n = 0;
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex && ((LayerVertex) v).getLayerConf().getLayer() instanceof BatchNorm) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
      * The BatchNorm vertices {@link #fold} folds, each mapped to the name of the convolution or dense
      * vertex it folds into, in graph order. Empty if there is nothing to fold (e.g. an already folded graph).

@@ -3,11 +3,8 @@ package io.github.sknet.layer.graph;
 import java.util.Arrays;
 
 import org.deeplearning4j.exception.DL4JInvalidInputException;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -19,22 +16,12 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The runtime of {@link SumVertex}. */
-public class SumVertexImpl extends BaseGraphVertex {
+public class SumVertexImpl extends ParameterlessVertex {
     private final boolean relu;
 
     public SumVertexImpl(ComputationGraph graph, String name, int idx, boolean relu, DataType dataType) {
-        super(graph, name, idx, null, null, dataType);
+        super(graph, name, idx, dataType, "SumVertex", 0);
         this.relu = relu;
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     @Override
@@ -101,19 +88,6 @@ public class SumVertexImpl extends BaseGraphVertex {
                         + "; all inputs must have one shape");
             }
         }
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("SumVertex '" + vertexName + "' has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                           int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

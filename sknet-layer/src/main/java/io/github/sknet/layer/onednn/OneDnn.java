@@ -53,10 +53,18 @@ public final class OneDnn {
         return ENGINE != null && CPU_BACKEND && !"false".equals(System.getProperty("sknet.onednn"));
     }
 
-    /** Whether an array can be handed to oneDNN as it is: float32, c-ordered, owning its whole buffer. */
+    /** Whether an array can be handed to oneDNN as it is: float32 and {@link #dense}. */
     public static boolean fits(INDArray a) {
-        return isAvailable() && a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView()
-                && a.elementWiseStride() == 1;
+        return isAvailable() && a.dataType() == DataType.FLOAT && dense(a);
+    }
+
+    /**
+     * Whether the array's elements are its buffer's, in c order with nothing between them. A view can be:
+     * DL4J's parameters are such views of one flat array, and copying them before every call cost a full
+     * pass over the weights.
+     */
+    public static boolean dense(INDArray a) {
+        return a.ordering() == 'c' && a.elementWiseStride() == 1 && a.data().length() == a.length();
     }
 
     public static String loadError() {
@@ -103,8 +111,8 @@ public final class OneDnn {
 
     /** A oneDNN memory over the array's own buffer (no copy). */
     public static memory wrap(memory.desc md, INDArray a) {
-        if (a.isView() || a.ordering() != 'c' || a.elementWiseStride() != 1 || a.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("oneDNN needs c-ordered float32 arrays that own their buffer, got "
+        if (!dense(a) || a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("oneDNN needs dense c-ordered float32 arrays, got "
                     + a.shapeInfoToString());
         }
         return new memory(md, ENGINE, a.data().addressPointer());

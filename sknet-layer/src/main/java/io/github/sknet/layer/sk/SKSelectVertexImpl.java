@@ -3,11 +3,8 @@ package io.github.sknet.layer.sk;
 import java.util.Arrays;
 
 import org.deeplearning4j.exception.DL4JInvalidInputException;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -19,14 +16,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import io.github.sknet.layer.graph.ParameterlessVertex;
+
 /** The runtime of {@link SKSelectVertex}. */
-public class SKSelectVertexImpl extends BaseGraphVertex {
+public class SKSelectVertexImpl extends ParameterlessVertex {
     private final int branches;
     private final long channels;
 
     public SKSelectVertexImpl(ComputationGraph graph, String name, int idx, int branches, long channels,
                               DataType dataType) {
-        super(graph, name, idx, null, null, dataType);
+        super(graph, name, idx, dataType, "SKSelectVertex", 1);
         this.branches = branches;
         this.channels = channels;
     }
@@ -37,16 +36,6 @@ public class SKSelectVertexImpl extends BaseGraphVertex {
         INDArray max = a.max(true, 1);
         INDArray e = Transforms.exp(a.subi(max.broadcast(a.shape())), false);
         return e.divi(e.sum(true, 1).broadcast(a.shape()));
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     @Override
@@ -109,19 +98,6 @@ public class SKSelectVertexImpl extends BaseGraphVertex {
                         + ", H, W] like " + Arrays.toString(inputs[1].shape()));
             }
         }
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("SKSelectVertex '" + vertexName + "' has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                           int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[1], currentMaskState);
     }
 
     @Override

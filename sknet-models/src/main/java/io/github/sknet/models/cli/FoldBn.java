@@ -1,11 +1,8 @@
 package io.github.sknet.models.cli;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
-import io.github.sknet.layer.norm.BatchNorm;
 
 /**
  * {@code --fold-bn} of the inference commands: the graph as loaded, or a copy with BatchNorm folded into
@@ -29,17 +26,7 @@ final class FoldBn {
         }
         int folded = BatchNormFolding.foldablePairs(g.getConfiguration()).size();
         ComputationGraph out = BatchNormFolding.fold(g);
-        System.out.printf("BatchNorm folded: %d of %d BatchNorm layers%n", folded, folded + batchNorms(out));
+        System.out.printf("BatchNorm folded: %d of %d BatchNorm layers%n", folded, folded + BatchNormFolding.batchNorms(out.getConfiguration()));
         return out;
-    }
-
-    private static int batchNorms(ComputationGraph g) {
-        int n = 0;
-        for (GraphVertex v : g.getConfiguration().getVertices().values()) {
-            if (v instanceof LayerVertex && ((LayerVertex) v).getLayerConf().getLayer() instanceof BatchNorm) {
-                n++;
-            }
-        }
-        return n;
     }
 }
