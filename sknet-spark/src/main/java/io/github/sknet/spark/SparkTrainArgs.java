@@ -2,11 +2,10 @@ package io.github.sknet.spark;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Set;
 
 import io.github.sknet.models.SKNetVariant;
+import io.github.sknet.models.cli.Args;
 
 /**
  * The command line of {@link SparkTrainMain}, parsed and checked before Spark starts, so that a typo
@@ -47,79 +46,32 @@ record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int 
 
     /** @return null for --help */
     static SparkTrainArgs parse(String... argv) {
-        Map<String, String> v = new HashMap<>();
-        for (int i = 0; i < argv.length; i++) {
-            String a = argv[i];
-            if (FLAGS.contains(a)) {
-                v.put(a, "true");
-            } else if (VALUED.contains(a)) {
-                if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                v.put(a, argv[++i]);
-            } else {
-                throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-            }
-        }
-        if (v.containsKey("--help")) {
+        Args v = new Args(argv, VALUED, FLAGS, "", "--help", IllegalArgumentException::new);
+        if (v.flag("--help")) {
             return null;
         }
         SKNetVariant arch;
         try {
-            arch = SKNetVariant.byId(v.getOrDefault("--arch", "sknet_small"));
+            arch = SKNetVariant.byId(v.string("--arch", "sknet_small"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--arch: " + e.getMessage());
         }
-        String data = v.getOrDefault("--data", SYNTHETIC);
+        String data = v.string("--data", SYNTHETIC);
+        String eval = v.string("--eval", null);
         // read on the driver: a missing folder fails here, before Spark starts
         if (!SYNTHETIC.equals(data) && !Files.isDirectory(Path.of(data))) {
             throw new IllegalArgumentException("--data: folder not found: " + data);
         }
-        if (v.containsKey("--eval") && !Files.isDirectory(Path.of(v.get("--eval")))) {
-            throw new IllegalArgumentException("--eval: folder not found: " + v.get("--eval"));
+        if (eval != null && !Files.isDirectory(Path.of(eval))) {
+            throw new IllegalArgumentException("--eval: folder not found: " + eval);
         }
-        if (v.containsKey("--eval") && SYNTHETIC.equals(data)) {
+        if (eval != null && SYNTHETIC.equals(data)) {
             throw new IllegalArgumentException("--eval: only with --data DIR (synthetic data has its own held-out set)");
         }
-        int workers = integer(v, "--workers", 0, 1);
-        return new SparkTrainArgs(arch, data, integer(v, "--size", 32, 16), integer(v, "--epochs", 3, 1),
-                integer(v, "--batch", 32, 1), workers, Path.of(v.getOrDefault("--out", "sknet-spark-model.zip")),
-                v.containsKey("--shared"), decimal(v, "--lr", 2e-3), integer(v, "--seed", 42, 0),
-                integer(v, "--train-images", 4000, 1), integer(v, "--held-out-images", 1000, 1),
-                integer(v, "--averaging", 5, 1), v.get("--eval"));
-    }
-
-    private static int integer(Map<String, String> v, String name, int dflt, int min) {
-        String s = v.get(name);
-        if (s == null) {
-            return dflt;
-        }
-        int x;
-        try {
-            x = Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + s + "'");
-        }
-        if (x < min) {
-            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + x);
-        }
-        return x;
-    }
-
-    private static double decimal(Map<String, String> v, String name, double dflt) {
-        String s = v.get(name);
-        if (s == null) {
-            return dflt;
-        }
-        double x;
-        try {
-            x = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + s + "'");
-        }
-        if (!(x > 0) || Double.isInfinite(x)) {
-            throw new IllegalArgumentException(name + " must be > 0, got " + s);
-        }
-        return x;
+        return new SparkTrainArgs(arch, data, v.integer("--size", 32, 16), v.integer("--epochs", 3, 1),
+                v.integer("--batch", 32, 1), v.integer("--workers", 0, 1),
+                Path.of(v.string("--out", "sknet-spark-model.zip")), v.flag("--shared"), v.decimal("--lr", 2e-3),
+                v.integer("--seed", 42, 0), v.integer("--train-images", 4000, 1),
+                v.integer("--held-out-images", 1000, 1), v.integer("--averaging", 5, 1), eval);
     }
 }

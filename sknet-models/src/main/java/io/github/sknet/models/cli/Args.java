@@ -5,55 +5,76 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
-/** {@code --name value} options and {@code --flag}s of one subcommand; anything undeclared is a usage error. */
-final class Args {
-    private final String command;
+/**
+ * {@code --name value} options and {@code --flag}s of one command line; anything undeclared is a usage
+ * error. Shared by the {@code sknet} subcommands and the Spark training entry point.
+ */
+public final class Args {
+    private final String prefix;
+    private final Function<String, RuntimeException> error;
     private final Map<String, String> values = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
 
+    /** A {@code sknet} subcommand's options: errors are usage {@link CliException}s prefixed with the command. */
     Args(String command, String[] args, Set<String> valueOptions, Set<String> flagOptions) {
-        this.command = command;
+        this(args, valueOptions, flagOptions, command + ": ", "sknet " + command + " --help", CliException::usage);
+    }
+
+    /**
+     * @param prefix   put before every error message (may be empty)
+     * @param helpHint what an unknown option's message points to, e.g. "--help"
+     * @param error    turns a message into the exception thrown
+     */
+    public Args(String[] args, Set<String> valueOptions, Set<String> flagOptions, String prefix, String helpHint,
+                Function<String, RuntimeException> error) {
+        this.prefix = prefix;
+        this.error = error;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (flagOptions.contains(a)) {
                 flags.add(a);
             } else if (valueOptions.contains(a)) {
                 if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-                    throw CliException.usage(command + ": " + a + " needs a value");
+                    throw fail(a + " needs a value");
                 }
                 values.put(a, args[++i]);
             } else {
-                throw CliException.usage(command + ": unknown option '" + a + "' (see sknet " + command + " --help)");
+                throw fail("unknown option '" + a + "' (see " + helpHint + ")");
             }
         }
     }
 
-    boolean flag(String name) {
+    private RuntimeException fail(String message) {
+        return error.apply(prefix + message);
+    }
+
+    public boolean flag(String name) {
         return flags.contains(name);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String string(String name, String dflt) {
+    public String string(String name, String dflt) {
         return values.getOrDefault(name, dflt);
     }
 
-    String required(String name) {
+    public String required(String name) {
         String v = values.get(name);
         if (v == null) {
-            throw CliException.usage(command + ": " + name + " is required");
+            throw fail(name + " is required");
         }
         return v;
     }
 
-    Path path(String name) {
+    public Path path(String name) {
         return Path.of(required(name));
     }
 
-    int integer(String name, int dflt, int min) {
+    public int integer(String name, int dflt, int min) {
         String v = values.get(name);
         if (v == null) {
             return dflt;
@@ -62,27 +83,29 @@ final class Args {
         try {
             n = Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw CliException.usage(command + ": " + name + " must be an integer, got '" + v + "'");
+            throw fail(name + " must be an integer, got '" + v + "'");
         }
         if (n < min) {
-            throw CliException.usage(command + ": " + name + " must be >= " + min + ", got " + n);
+            throw fail(name + " must be >= " + min + ", got " + n);
         }
         return n;
     }
 
-    double decimal(String name, double dflt) {
+    /** A finite number > 0. */
+    public double decimal(String name, double dflt) {
         String v = values.get(name);
         if (v == null) {
             return dflt;
         }
+        double d;
         try {
-            double d = Double.parseDouble(v);
-            if (!(d > 0) || Double.isInfinite(d)) {
-                throw new NumberFormatException();
-            }
-            return d;
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw CliException.usage(command + ": " + name + " must be a positive number, got '" + v + "'");
+            throw fail(name + " must be a number, got '" + v + "'");
         }
+        if (!(d > 0) || Double.isInfinite(d)) {
+            throw fail(name + " must be > 0, got " + v);
+        }
+        return d;
     }
 }
