@@ -15,6 +15,8 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
+import io.github.sknet.layer.onednn.OneDnn;
+
 /** The runtime of {@link SumVertex}. */
 public class SumVertexImpl extends ParameterlessVertex {
     private final boolean relu;
@@ -64,17 +66,13 @@ public class SumVertexImpl extends ParameterlessVertex {
         }
     }
 
-    /** {@code dst := src}; a plain memcpy where both are whole c-ordered buffers (ND4J's assign is far slower). */
+    /** {@code dst := src}; a plain memcpy where both are dense (ND4J's assign is far slower). */
     private static void copy(INDArray src, INDArray dst) {
-        if (whole(src) && whole(dst) && src.dataType() == dst.dataType()) {
+        if (OneDnn.dense(src) && OneDnn.dense(dst) && src.dataType() == dst.dataType()) {
             Nd4j.getMemoryManager().memcpy(dst.data(), src.data());
         } else {
             dst.assign(src);
         }
-    }
-
-    private static boolean whole(INDArray a) {
-        return !a.isView() && a.ordering() == 'c' && a.elementWiseStride() == 1 && a.data().length() == a.length();
     }
 
     private void checkInputs() {

@@ -50,15 +50,4 @@ public final class ScratchArena {
             this.capacity = bytes;
         }
     }
-
-    /** Bytes held by all slots. */
-    public static long bytes() {
-        synchronized (OneDnn.LOCK) {
-            long sum = 0;
-            for (long c : CAPACITY) {
-                sum += c;
-            }
-            return sum;
-        }
-    }
 }
