@@ -16,10 +16,12 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.OneDnnBinary;
 
 /** The runtime of {@link SumVertex}. */
 public class SumVertexImpl extends ParameterlessVertex {
     private final boolean relu;
+    private INDArray lastOutput;
 
     public SumVertexImpl(ComputationGraph graph, String name, int idx, boolean relu, DataType dataType) {
         super(graph, name, idx, dataType, "SumVertex", 0);
@@ -30,10 +32,15 @@ public class SumVertexImpl extends ParameterlessVertex {
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         checkInputs();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[0].shape(), 'c');
-        sum(out);
-        if (relu) {
-            Nd4j.getExecutioner().exec(new RectifiedLinear(out, out, 0.0));
+        if (inputs.length != 2 || !OneDnnBinary.add(inputs[0], inputs[1], relu, out)) {
+            sum(out);
+            if (relu) {
+                Nd4j.getExecutioner().exec(new RectifiedLinear(out, out, 0.0));
+            }
         }
+        // ReLU's gradient mask is (output > 0): kept for backprop instead of recomputing the sum there
+        // (the activations workspace holds it until backprop is over)
+        lastOutput = training && relu ? out : null;
         return out;
     }
 
@@ -44,9 +51,11 @@ public class SumVertexImpl extends ParameterlessVertex {
         INDArray[] out = new INDArray[inputs.length];
         out[0] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[0].shape(), 'c');
         if (relu) {
-            // the pre-activation is not kept from the forward pass: recompute it (one pass) to mask the gradient
-            INDArray z = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, inputs[0].shape(), 'c');
-            sum(z);
+            INDArray z = lastOutput;
+            if (z == null || !z.equalShapes(inputs[0])) { // no training forward before this backward: recompute
+                z = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, inputs[0].shape(), 'c');
+                sum(z);
+            }
             Nd4j.exec(new RectifiedLinearDerivative(z, eps, out[0]));
         } else {
             copy(eps, out[0]);
@@ -57,6 +66,12 @@ public class SumVertexImpl extends ParameterlessVertex {
             copy(out[0], out[i]);
         }
         return new Pair<>(null, out);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        lastOutput = null;
     }
 
     private void sum(INDArray target) {

@@ -23,6 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.OneDnnBinary;
 
 /**
  * The runtime of {@link BatchNorm}. NCHW float32 with an identity or ReLU activation runs on oneDNN
@@ -77,7 +78,12 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
             }
             updateRunningStats(batchMean, batchVar, count);
         } else if (oneDnn) {
-            OneDnnBatchNorm.INSTANCE.forwardWithStats(x, scaleShift(), runningMean(), runningVar(), eps, relu, y);
+            // with known statistics the layer is a per-channel affine map: one pass over NCHW, where
+            // oneDNN's batch normalisation needs its blocked layout and two reorders around it
+            INDArray scale = scale();
+            if (!OneDnnBinary.scaleShift(x, scale, shift(scale), relu, y)) {
+                OneDnnBatchNorm.INSTANCE.forwardWithStats(x, scaleShift(), runningMean(), runningVar(), eps, relu, y);
+            }
         }
         if (oneDnn) {
             return y;
@@ -140,12 +146,19 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         return reluMask;
     }
 
-    /** z = gamma * (x - mean) * invStd + beta, with the statistics of the last forward pass. */
+    /** z = gamma * (x - mean) * invStd + beta = x * scale + shift, with the statistics of the last forward pass. */
     private void affine(INDArray x, INDArray z) {
-        INDArray scale = getParam(BatchNormParamInitializer.GAMMA).mul(invStd());
-        INDArray shift = getParam(BatchNormParamInitializer.BETA).sub(mean().mul(scale));
+        INDArray scale = scale();
         perChannel(new BroadcastMulOp(x, scale, z, 1));
-        perChannel(new BroadcastAddOp(z, shift, z, 1));
+        perChannel(new BroadcastAddOp(z, shift(scale), z, 1));
+    }
+
+    private INDArray scale() {
+        return getParam(BatchNormParamInitializer.GAMMA).mul(invStd());
+    }
+
+    private INDArray shift(INDArray scale) {
+        return getParam(BatchNormParamInitializer.BETA).sub(mean().mul(scale));
     }
 
     @Override

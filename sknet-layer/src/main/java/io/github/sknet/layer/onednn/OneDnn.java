@@ -64,7 +64,8 @@ public final class OneDnn {
      * pass over the weights.
      */
     public static boolean dense(INDArray a) {
-        return a.ordering() == 'c' && a.elementWiseStride() == 1 && a.data().length() == a.length();
+        // a vector's elements lie in one order whatever its ordering flag says
+        return (a.ordering() == 'c' || a.isVector()) && a.elementWiseStride() == 1 && a.data().length() == a.length();
     }
 
     public static String loadError() {

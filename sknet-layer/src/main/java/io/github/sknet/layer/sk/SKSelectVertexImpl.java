@@ -17,6 +17,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.graph.ParameterlessVertex;
+import io.github.sknet.layer.onednn.OneDnnBinary;
 
 /** The runtime of {@link SKSelectVertex}. */
 public class SKSelectVertexImpl extends ParameterlessVertex {
@@ -43,12 +44,19 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
         checkInputs();
         INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
         INDArray v = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[1].shape(), 'c');
-        INDArray tmp = branches > 1 ? Nd4j.createUninitialized(dataType, inputs[1].shape()) : null;
+        INDArray tmp = null;
         for (int i = 0; i < branches; i++) {
-            INDArray target = i == 0 ? v : tmp;
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(inputs[i + 1].castTo(dataType), branch(a, i), target, 0, 1));
-            if (i > 0) {
-                v.addi(tmp);
+            INDArray u = inputs[i + 1].castTo(dataType);
+            INDArray ai = branch(a, i);
+            // oneDNN accumulates into v in the same pass; ND4J needs a temporary and a second pass
+            if (!OneDnnBinary.scalePerSample(u, ai, i > 0, v)) {
+                if (i > 0 && tmp == null) {
+                    tmp = Nd4j.createUninitialized(dataType, u.shape());
+                }
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(u, ai, i == 0 ? v : tmp, 0, 1));
+                if (i > 0) {
+                    v.addi(tmp);
+                }
             }
         }
         return v;
@@ -65,7 +73,10 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
         for (int i = 0; i < branches; i++) {
             INDArray u = inputs[i + 1].castTo(dataType);
             out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, u.shape(), 'c');
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, branch(a, i), out[i + 1], 0, 1));
+            INDArray ai = branch(a, i);
+            if (!OneDnnBinary.scalePerSample(dv, ai, false, out[i + 1])) {
+                Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, ai, out[i + 1], 0, 1));
+            }
             INDArray dai = Nd4j.createUninitialized(dataType, a.size(0), channels);
             Nd4j.getExecutioner().exec(new Dot(dv, u, dai, 2, 3));
             da.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dai);
