@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.onednn.OneDnn;
-import io.github.sknet.layer.onednn.OneDnnBinary;
+import io.github.sknet.layer.onednn.OneDnnElementwise;
 
 /**
  * The runtime of {@link BatchNorm}. NCHW float32 with an identity or ReLU activation runs on oneDNN
@@ -81,7 +81,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
             // with known statistics the layer is a per-channel affine map: one pass over NCHW, where
             // oneDNN's batch normalisation needs its blocked layout and two reorders around it
             INDArray scale = scale();
-            if (!OneDnnBinary.scaleShift(x, scale, shift(scale), relu, y)) {
+            if (!OneDnnElementwise.scaleShift(x, scale, shift(scale), relu, y)) {
                 OneDnnBatchNorm.INSTANCE.forwardWithStats(x, scaleShift(), runningMean(), runningVar(), eps, relu, y);
             }
         }

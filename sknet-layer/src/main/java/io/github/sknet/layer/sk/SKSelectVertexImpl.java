@@ -17,7 +17,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.graph.ParameterlessVertex;
-import io.github.sknet.layer.onednn.OneDnnBinary;
+import io.github.sknet.layer.onednn.OneDnnElementwise;
 
 /** The runtime of {@link SKSelectVertex}. */
 public class SKSelectVertexImpl extends ParameterlessVertex {
@@ -49,7 +49,7 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
             INDArray u = inputs[i + 1].castTo(dataType);
             INDArray ai = branch(a, i);
             // oneDNN accumulates into v in the same pass; ND4J needs a temporary and a second pass
-            if (!OneDnnBinary.scalePerSample(u, ai, i > 0, v)) {
+            if (!OneDnnElementwise.scalePerSample(u, ai, i > 0, v)) {
                 if (i > 0 && tmp == null) {
                     tmp = Nd4j.createUninitialized(dataType, u.shape());
                 }
@@ -74,7 +74,7 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
             INDArray u = inputs[i + 1].castTo(dataType);
             out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, u.shape(), 'c');
             INDArray ai = branch(a, i);
-            if (!OneDnnBinary.scalePerSample(dv, ai, false, out[i + 1])) {
+            if (!OneDnnElementwise.scalePerSample(dv, ai, false, out[i + 1])) {
                 Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, ai, out[i + 1], 0, 1));
             }
             INDArray dai = Nd4j.createUninitialized(dataType, a.size(0), channels);

@@ -38,23 +38,63 @@ class SumVertexTest {
             parts[i] = "d" + i;
             gb.addLayer(parts[i], new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "in");
         }
-        String join;
-        if (fused) {
-            join = "join";
-            gb.addVertex(join, new SumVertex(relu), parts);
-        } else {
-            join = "add";
-            gb.addVertex(join, new ElementWiseVertex(ElementWiseVertex.Op.Add), parts);
-            if (relu) {
-                join = "relu";
-                gb.addLayer(join, new ActivationLayer.Builder().activation(Activation.RELU).build(), "add");
-            }
-        }
+        String join = join(gb, fused, relu, "join", parts);
         gb.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                 .activation(Activation.SOFTMAX).build(), join).setOutputs("out");
         ComputationGraph g = new ComputationGraph(gb.build());
         g.init();
         return g;
+    }
+
+    /** SumVertex(relu) named {@code name}, or DL4J's ElementWiseVertex(Add) (+ ActivationLayer(ReLU)); returns the output. */
+    private static String join(GraphBuilder gb, boolean fused, boolean relu, String name, String... inputs) {
+        if (fused) {
+            gb.addVertex(name, new SumVertex(relu), inputs);
+            return name;
+        }
+        gb.addVertex(name + "-add", new ElementWiseVertex(ElementWiseVertex.Op.Add), inputs);
+        if (!relu) {
+            return name + "-add";
+        }
+        gb.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "-add");
+        return name;
+    }
+
+    /**
+     * Joins whose inputs feed other vertices too. "s" may not hand p and q one gradient array: r, another
+     * consumer of both, runs its backward after s and adds into p's gradient in place before q has read
+     * its own. "res" is a residual join (s feeds it directly and through t), where sharing is safe.
+     */
+    private static ComputationGraph tangled(boolean fused) {
+        GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.DOUBLE).updater(new NoOp())
+                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in").setInputTypes(InputType.feedForward(5));
+        gb.addLayer("p", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "in");
+        gb.addLayer("q", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "in");
+        String r = join(gb, fused, false, "r", "p", "q");
+        gb.addLayer("u", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), r);
+        String s = join(gb, fused, true, "s", "p", "q", "u");
+        gb.addLayer("t", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), s);
+        String res = join(gb, fused, true, "res", "t", s);
+        gb.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                .activation(Activation.SOFTMAX).build(), res).setOutputs("out");
+        ComputationGraph g = new ComputationGraph(gb.build());
+        g.init();
+        return g;
+    }
+
+    @Test
+    void gradientsStayRightWhereInputsFeedOtherVertices() {
+        ComputationGraph ours = tangled(true);
+        ComputationGraph dl4j = tangled(false);
+        dl4j.setParams(ours.params());
+        DataSet d = data();
+        assertTrue(ours.outputSingle(d.getFeatures()).equalsWithEps(dl4j.outputSingle(d.getFeatures()), 1e-12));
+        Map<String, INDArray> ga = gradients(ours, d);
+        Map<String, INDArray> gb = gradients(dl4j, d);
+        assertEquals(gb.keySet(), ga.keySet());
+        for (String k : ga.keySet()) {
+            assertTrue(ga.get(k).equalsWithEps(gb.get(k), 1e-12), "gradient " + k + " differs");
+        }
     }
 
     private static DataSet data() {

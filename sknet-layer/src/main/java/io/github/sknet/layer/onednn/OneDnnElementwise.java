@@ -7,28 +7,31 @@ import java.util.Objects;
 
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.eltwise_backward;
+import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.PointerScope;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * One-pass elementwise work on plain NCHW arrays through oneDNN's binary primitive with post-ops: what
- * took ND4J two or three passes (and a temporary) - residual add + ReLU, per-channel scale + shift +
- * ReLU, attention-weighted sums - reads each input once and writes the output once.
+ * One-pass elementwise work on plain NCHW arrays through oneDNN's binary (with post-ops) and eltwise
+ * primitives: what took ND4J two or three passes (and a temporary) - residual add + ReLU, per-channel
+ * scale + shift + ReLU, attention-weighted sums - reads each input once and writes the output once.
  *
  * <p>Every method returns false, doing nothing, where oneDNN cannot take the arrays (not float32, not
  * dense, oneDNN not loaded) or offers only its slow reference kernel for them; callers then use ND4J.
  */
-public final class OneDnnBinary {
+public final class OneDnnElementwise {
     private static final int MULTIPLE_POST_OP_BASE = 16384; // DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE
     /** Null values: oneDNN has only its reference kernel for that key. */
     private static final Map<Key, Primitive> CACHE = new HashMap<>();
 
-    private OneDnnBinary() {
+    private OneDnnElementwise() {
     }
 
     /** {@code y = a + b}, then ReLU if asked; all four the same shape. */
@@ -68,6 +71,29 @@ public final class OneDnnBinary {
         return p != null && run(p, u, a, y, null);
     }
 
+    /** {@code dx = dy * (y > 0)}: ReLU's gradient from its output y; all three the same shape. */
+    public static boolean reluBackward(INDArray y, INDArray dy, INDArray dx) {
+        if (!fit(y, dy, dx) || !y.equalShapes(dy) || !y.equalShapes(dx)) {
+            return false;
+        }
+        long[] flat = {1, y.length()};
+        Primitive p = primitive(new Key(Kind.RELU_BACKWARD, flat, false, false));
+        if (p == null) {
+            return false;
+        }
+        synchronized (OneDnn.LOCK) {
+            try (PointerScope scope = new PointerScope()) {
+                IntMemoryMap args = new IntMemoryMap();
+                args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, y));
+                args.put(dnnl.DNNL_ARG_DIFF_DST, OneDnn.wrap(p.src0, dy));
+                args.put(dnnl.DNNL_ARG_DIFF_SRC, OneDnn.wrap(p.src0, dx));
+                p.primitive.execute(OneDnn.stream(), args);
+                OneDnn.stream()._wait();
+            }
+        }
+        return true;
+    }
+
     private static boolean fit(INDArray... arrays) {
         for (INDArray a : arrays) {
             if (!OneDnn.fits(a)) {
@@ -87,7 +113,7 @@ public final class OneDnnBinary {
                 if (postOpSrc != null) {
                     args.put(MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, postOpSrc));
                 }
-                p.binary.execute(OneDnn.stream(), args);
+                p.primitive.execute(OneDnn.stream(), args);
                 OneDnn.stream()._wait();
             }
         }
@@ -107,6 +133,14 @@ public final class OneDnnBinary {
     private static Primitive build(Key k) {
         memory.format_tag tag = k.shape.length == 2 ? memory.format_tag.ab : memory.format_tag.nchw;
         memory.desc src0 = new memory.desc(k.shape, memory.data_type.f32, tag);
+        if (k.kind == Kind.RELU_BACKWARD) {
+            eltwise_forward.primitive_desc hint = new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                    dnnl.prop_kind.forward_training, dnnl.algorithm.eltwise_relu_use_dst_for_bwd, src0, 0f, 0f),
+                    OneDnn.engine());
+            eltwise_backward.primitive_desc pd = new eltwise_backward.primitive_desc(new eltwise_backward.desc(
+                    dnnl.algorithm.eltwise_relu_use_dst_for_bwd, src0, src0, 0f, 0f), OneDnn.engine(), hint);
+            return fast(pd) ? new Primitive(new eltwise_backward(pd), src0, src0) : null;
+        }
         memory.desc src1 = k.kind == Kind.ADD ? src0
                 : new memory.desc(new long[] {1, k.shape[1], 1, 1}, memory.data_type.f32, tag);
         post_ops ops = new post_ops();
@@ -124,24 +158,26 @@ public final class OneDnnBinary {
         binary.primitive_desc pd = new binary.primitive_desc(new binary.desc(
                 k.kind == Kind.ADD ? dnnl.algorithm.binary_add : dnnl.algorithm.binary_mul, src0, src1, src0),
                 attr, OneDnn.engine());
-        if (pd.impl_info_str().getString().startsWith("ref")) {
-            return null; // oneDNN's reference kernel is far slower than ND4J
-        }
-        return new Primitive(new binary(pd), src0, src1);
+        return fast(pd) ? new Primitive(new binary(pd), src0, src1) : null;
+    }
+
+    /** oneDNN's reference kernels are far slower than ND4J's. */
+    private static boolean fast(primitive_desc_base pd) {
+        return !pd.impl_info_str().getString().startsWith("ref");
     }
 
     private static final class Primitive {
-        final binary binary;
+        final primitive primitive;
         final memory.desc src0, src1;
 
-        Primitive(binary binary, memory.desc src0, memory.desc src1) {
-            this.binary = binary;
+        Primitive(primitive primitive, memory.desc src0, memory.desc src1) {
+            this.primitive = primitive;
             this.src0 = src0;
             this.src1 = src1;
         }
     }
 
-    private enum Kind { ADD, SCALE_SHIFT, SCALE }
+    private enum Kind { ADD, SCALE_SHIFT, SCALE, RELU_BACKWARD }
 
     private static final class Key {
         final Kind kind;
