@@ -17,6 +17,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.graph.ParameterlessVertex;
+import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
 
 /** The runtime of {@link SKSelectVertex}. */
@@ -67,6 +68,9 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
         checkInputs();
         INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
         INDArray dv = epsilon.castTo(dataType);
+        if (OneDnn.isAvailable() && !OneDnn.dense(dv)) {
+            dv = dv.dup('c'); // one copy, read by every branch below at full speed (a loss layer's gradient may be a view)
+        }
         INDArray[] out = new INDArray[branches + 1];
         // dL/da_i = sum over H, W of dV * U_i; dL/dlogits = a * (dL/da - sum_j a_j dL/da_j)
         INDArray da = Nd4j.createUninitialized(dataType, a.shape());
