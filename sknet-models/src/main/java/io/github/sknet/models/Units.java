@@ -15,8 +15,9 @@ final class Units {
     /** {@code name.0} bias-free conv, {@code name.1} BatchNorm (+ ReLU); returns the BN's name. */
     static String convBn(GraphBuilder gb, String name, int in, int out, int kernel, int stride, int padding,
                          boolean relu, String input) {
+        // nobody reads dL/d(image): a conv on the network input skips its backward-data pass
         gb.addLayer(name + ".0", new GroupedConv2D.Builder().nIn(in).nOut(out).kernelSize(kernel).stride(stride)
-                .padding(padding).build(), input);
+                .padding(padding).inputGradient(!SKNetBuilder.INPUT.equals(input)).build(), input);
         gb.addLayer(name + ".1", new BatchNorm.Builder().nOut(out)
                 .activation(relu ? Activation.RELU : Activation.IDENTITY).build(), name + ".0");
         return name + ".1";

@@ -35,6 +35,7 @@ public class GroupedConv2D extends FeedForwardLayer {
     private int[] padding = {0, 0};
     private int[] dilation = {1, 1};
     private boolean hasBias = false;
+    private boolean inputGradient = true;
 
     /** For JSON. */
     public GroupedConv2D() {
@@ -48,6 +49,7 @@ public class GroupedConv2D extends FeedForwardLayer {
         this.padding = b.padding;
         this.dilation = b.dilation;
         this.hasBias = b.hasBias;
+        this.inputGradient = b.inputGradient;
     }
 
     @Override
@@ -180,20 +182,30 @@ public class GroupedConv2D extends FeedForwardLayer {
         this.hasBias = hasBias;
     }
 
+    /** Whether backprop computes dL/d(input); false skips the backward-data convolution. */
+    public boolean isInputGradient() {
+        return inputGradient;
+    }
+
+    public void setInputGradient(boolean inputGradient) {
+        this.inputGradient = inputGradient;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof GroupedConv2D) || !super.equals(o)) {
             return false;
         }
         GroupedConv2D g = (GroupedConv2D) o;
-        return groups == g.groups && hasBias == g.hasBias && Arrays.equals(kernelSize, g.kernelSize)
+        return groups == g.groups && hasBias == g.hasBias && inputGradient == g.inputGradient
+                && Arrays.equals(kernelSize, g.kernelSize)
                 && Arrays.equals(stride, g.stride) && Arrays.equals(padding, g.padding)
                 && Arrays.equals(dilation, g.dilation);
     }
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Arrays.hashCode(new int[] {groups, hasBias ? 1 : 0,
+        return 31 * super.hashCode() + Arrays.hashCode(new int[] {groups, hasBias ? 1 : 0, inputGradient ? 1 : 0,
                 Arrays.hashCode(kernelSize), Arrays.hashCode(stride), Arrays.hashCode(padding),
                 Arrays.hashCode(dilation)});
     }
@@ -205,6 +217,7 @@ public class GroupedConv2D extends FeedForwardLayer {
         private int[] padding = {0, 0};
         private int[] dilation = {1, 1};
         private boolean hasBias = false;
+        private boolean inputGradient = true;
 
         public Builder() {
             activation(Activation.IDENTITY);
@@ -233,6 +246,16 @@ public class GroupedConv2D extends FeedForwardLayer {
 
         public Builder dilation(int... dilation) {
             this.dilation = pair("dilation", dilation);
+            return this;
+        }
+
+        /**
+         * False for a layer fed by the network's input, whose gradient nobody reads: backprop then returns
+         * no input gradient and skips the backward-data convolution (PyTorch skips it for inputs that do not
+         * require grad). Default true.
+         */
+        public Builder inputGradient(boolean inputGradient) {
+            this.inputGradient = inputGradient;
             return this;
         }
 

@@ -70,7 +70,8 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         }
         delta = contiguous(delta.castTo(dataType));
         INDArray x = contiguous(input.castTo(dataType));
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c');
+        INDArray dx = layerConf().isInputGradient()
+                ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c') : null;
         INDArray dw = gradientViews.get(GroupedConv2DParamInitializer.WEIGHT_KEY);
         INDArray dwOut = Nd4j.createUninitialized(dataType, g.weightShape()); // engines need a buffer of their own
         GroupedConvEngine engine = GroupedConvEngine.select(x);
@@ -84,7 +85,7 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
             db.assign(delta.sum(0, 2, 3));
             grad.setGradientFor(GroupedConv2DParamInitializer.BIAS_KEY, db);
         }
-        return new Pair<>(grad, backpropDropOutIfPresent(dx));
+        return new Pair<>(grad, dx == null ? null : backpropDropOutIfPresent(dx));
     }
 
     /** conv(x, W) + b, and max(., 0) if {@code relu}. */

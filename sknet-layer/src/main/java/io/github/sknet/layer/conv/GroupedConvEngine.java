@@ -32,7 +32,7 @@ public interface GroupedConvEngine {
         }
     }
 
-    /** dx = dL/dx and dw = dL/dw for dy = dL/dy. */
+    /** dx = dL/dx (skipped where dx is null) and dw = dL/dw for dy = dL/dy. */
     void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw);
 
     /** Short name for logs and benchmarks. */

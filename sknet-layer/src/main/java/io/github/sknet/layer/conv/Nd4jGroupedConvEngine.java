@@ -41,11 +41,13 @@ public final class Nd4jGroupedConvEngine implements GroupedConvEngine {
             INDArray xg = channels(x, grp * cinG, cinG).dup('c');
             INDArray wg = yxio(rows(w, grp * coutG, coutG));
             INDArray dyg = channels(dy, grp * coutG, coutG).dup('c');
-            INDArray dxg = Nd4j.createUninitialized(dx.dataType(), xg.shape());
+            INDArray dxg = Nd4j.createUninitialized(dw.dataType(), xg.shape()); // conv2d_bp always writes it
             INDArray dwg = Nd4j.createUninitialized(dw.dataType(), wg.shape());
             exec(DynamicCustomOp.builder("conv2d_bp").addInputs(xg, wg, dyg).addOutputs(dxg, dwg)
                     .addIntegerArguments(iArgs(g)).build());
-            channels(dx, grp * cinG, cinG).assign(dxg);
+            if (dx != null) {
+                channels(dx, grp * cinG, cinG).assign(dxg);
+            }
             rows(dw, grp * coutG, coutG).assign(dwg.permute(3, 2, 0, 1));
         }
     }

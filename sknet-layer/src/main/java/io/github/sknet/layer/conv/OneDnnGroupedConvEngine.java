@@ -80,13 +80,15 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dyUser = wrap(p.dstMd, dy);
-                memory dxUser = wrap(p.srcMd, dx);
-                IntMemoryMap data = new IntMemoryMap();
-                data.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdDataDiffDst, dyUser));
-                data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.weiMd, w)));
-                data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
-                p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
-                Staging.out(p.bwdDataDiffSrc, dxUser);
+                if (dx != null) {
+                    memory dxUser = wrap(p.srcMd, dx);
+                    IntMemoryMap data = new IntMemoryMap();
+                    data.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdDataDiffDst, dyUser));
+                    data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.weiMd, w)));
+                    data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
+                    p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
+                    Staging.out(p.bwdDataDiffSrc, dxUser);
+                }
 
                 memory dwUser = wrap(p.weiMd, dw);
                 IntMemoryMap weights = new IntMemoryMap();
