@@ -44,10 +44,14 @@ def main():
         with torch.no_grad():
             out[f"skconv {key} inference"] = timed(lambda: m(x), a.warmup, a.iters)
         m.train()
+        # the block's whole backward, as inside a network: gradients of its parameters and of its input
+        # (DL4J computes the input gradient of every layer; without requires_grad PyTorch would skip it)
+        xg = x.clone().requires_grad_(True)
 
         def step():
             m.zero_grad()
-            y = m(x)
+            xg.grad = None
+            y = m(xg)
             ((y - x) ** 2).mean().backward()
         out[f"skconv {key} training"] = timed(step, a.warmup, a.iters)
         for d in (1, 2):

@@ -20,6 +20,7 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.onednn.OneDnnElementwise;
 import io.github.sknet.layer.onednn.ScratchArena;
 import io.github.sknet.layer.onednn.Staging;
 
@@ -55,6 +56,19 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     @Override
     public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y) {
+        // oneDNN's GEMM convolution (the plain 1x1 ones) applies post-ops in a slow extra pass of its own:
+        // there bias + ReLU run afterwards as one fast elementwise pass instead
+        if (bias != null && Descs.plain(g)) {
+            convolve(g, x, w, null, false, y);
+            if (!OneDnnElementwise.addPerChannel(y, bias, relu, y)) {
+                GroupedConvEngine.super.forward(g, x, w, bias, relu, y);
+            }
+            return;
+        }
+        convolve(g, x, w, bias, relu, y);
+    }
+
+    private void convolve(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y) {
         Forward p = cached(forwards, new ForwardKey(g, bias != null, relu), k -> new Forward(k));
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
@@ -170,11 +184,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             dstMd = new memory.desc(g.outputShape(), memory.data_type.f32, memory.format_tag.nchw);
             long[] groupedWeights = {g.groups, g.outChannels / g.groups, g.inChannels / g.groups, g.kH, g.kW};
             weiMd = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.goihw);
-            // 1x1 dense convolutions run as a plain GEMM on NCHW, which costs less than reordering the
-            // activations into a blocked layout and back around every such layer
-            boolean plain = g.kH == 1 && g.kW == 1 && g.groups == 1
-                    && !"false".equals(System.getProperty("sknet.conv.plain1x1"));
-            memory.format_tag act = plain ? memory.format_tag.nchw : memory.format_tag.any;
+            memory.format_tag act = plain(g) ? memory.format_tag.nchw : memory.format_tag.any;
             anySrc = new memory.desc(g.inputShape(), memory.data_type.f32, act);
             anyDst = new memory.desc(g.outputShape(), memory.data_type.f32, act);
             anyWei = new memory.desc(groupedWeights, memory.data_type.f32, memory.format_tag.any);
@@ -185,6 +195,14 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             padR = new long[] {
                     (g.outH - 1) * g.sH + (long) (g.kH - 1) * g.dH + 1 - g.inH - g.pH,
                     (g.outW - 1) * g.sW + (long) (g.kW - 1) * g.dW + 1 - g.inW - g.pW};
+        }
+
+        /**
+         * 1x1 dense convolutions run as a plain GEMM on NCHW, which costs less than reordering the
+         * activations into a blocked layout and back around every such layer.
+         */
+        static boolean plain(ConvGeometry g) {
+            return g.kH == 1 && g.kW == 1 && g.groups == 1 && !"false".equals(System.getProperty("sknet.conv.plain1x1"));
         }
 
         /** The forward descriptor the backward primitives are hinted with: no bias, no post-ops. */

@@ -57,6 +57,15 @@ public final class OneDnnElementwise {
         return p != null && run(p, x, scale, y, shift);
     }
 
+    /** {@code y = x + bias[c]}, then ReLU if asked: x and y [N, C, H, W] (y may be x), bias C values. */
+    public static boolean addPerChannel(INDArray x, INDArray bias, boolean relu, INDArray y) {
+        if (x.rank() != 4 || !fit(x, bias, y) || !x.equalShapes(y) || bias.length() != x.size(1)) {
+            return false;
+        }
+        Primitive p = primitive(new Key(Kind.ADD_PER_CHANNEL, x.shape(), relu, false));
+        return p != null && run(p, x, bias, y, null);
+    }
+
     /**
      * {@code y = u * a[n, c]} broadcast over H and W, plus the old {@code y} if {@code accumulate}:
      * u and y [N, C, H, W], a [N, C].
@@ -156,7 +165,8 @@ public final class OneDnnElementwise {
         primitive_attr attr = new primitive_attr();
         attr.set_post_ops(ops);
         binary.primitive_desc pd = new binary.primitive_desc(new binary.desc(
-                k.kind == Kind.ADD ? dnnl.algorithm.binary_add : dnnl.algorithm.binary_mul, src0, src1, src0),
+                k.kind == Kind.ADD || k.kind == Kind.ADD_PER_CHANNEL ? dnnl.algorithm.binary_add
+                        : dnnl.algorithm.binary_mul, src0, src1, src0),
                 attr, OneDnn.engine());
         return fast(pd) ? new Primitive(new binary(pd), src0, src1) : null;
     }
@@ -177,7 +187,7 @@ public final class OneDnnElementwise {
         }
     }
 
-    private enum Kind { ADD, SCALE_SHIFT, SCALE, RELU_BACKWARD }
+    private enum Kind { ADD, ADD_PER_CHANNEL, SCALE_SHIFT, SCALE, RELU_BACKWARD }
 
     private static final class Key {
         final Kind kind;

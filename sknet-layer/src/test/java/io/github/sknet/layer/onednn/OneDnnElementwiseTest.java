@@ -54,6 +54,15 @@ class OneDnnElementwiseTest {
     }
 
     @Test
+    void perChannelBiasReluInPlace() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = signed(SHAPE), bias = signed(5);
+        INDArray expected = Transforms.relu(x.add(bias.reshape(1, 5, 1, 1).broadcast(SHAPE)));
+        assertTrue(OneDnnElementwise.addPerChannel(x, bias, true, x));
+        assertTrue(expected.equalsWithEps(x, 1e-6));
+    }
+
+    @Test
     void perSampleScaleAccumulates() {
         Nd4j.getRandom().setSeed(3);
         INDArray u = signed(SHAPE), a = signed(3, 5), y0 = signed(SHAPE);
