@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--mode", choices=["inference", "train"], default="inference")
     ap.add_argument("--iters", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=6)
+    ap.add_argument("--warmup", type=int, default=10)
     # accepted so one command line serves both sides; PyTorch's model is the plain eval-mode one
     ap.add_argument("--fold-bn", action="store_true", help="ignored: PyTorch runs its unfolded model")
     ap.add_argument("--threads", type=int, default=2)
