@@ -28,7 +28,7 @@ import io.github.sknet.layer.onednn.Staging;
  * Grouped (and dilated) convolution through oneDNN's own primitives, the same kernels PyTorch's CPU
  * convolutions use. Primitives are built once per {@link ConvGeometry} (forward ones also per bias /
  * ReLU combination: a bias and a ReLU post-op run inside the convolution, so a folded conv + BN + ReLU
- * is one primitive call); oneDNN picks its blocked layouts, and plain NCHW / OIHW arrays are reordered
+ * is one primitive call; the plain 1x1 ones add them in one element-wise pass after it); oneDNN picks its blocked layouts, and plain NCHW / OIHW arrays are reordered
  * in and out of them.
  */
 public final class OneDnnGroupedConvEngine implements GroupedConvEngine {

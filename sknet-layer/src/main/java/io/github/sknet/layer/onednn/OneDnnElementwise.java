@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
@@ -87,20 +88,11 @@ public final class OneDnnElementwise {
         }
         long[] flat = {1, y.length()};
         Primitive p = primitive(new Key(Kind.RELU_BACKWARD, flat, false, false));
-        if (p == null) {
-            return false;
-        }
-        synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, y));
-                args.put(dnnl.DNNL_ARG_DIFF_DST, OneDnn.wrap(p.src0, dy));
-                args.put(dnnl.DNNL_ARG_DIFF_SRC, OneDnn.wrap(p.src0, dx));
-                p.primitive.execute(OneDnn.stream(), args);
-                OneDnn.stream()._wait();
-            }
-        }
-        return true;
+        return p != null && execute(p, args -> {
+            args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, y));
+            args.put(dnnl.DNNL_ARG_DIFF_DST, OneDnn.wrap(p.src0, dy));
+            args.put(dnnl.DNNL_ARG_DIFF_SRC, OneDnn.wrap(p.src0, dx));
+        });
     }
 
     private static boolean fit(INDArray... arrays) {
@@ -113,16 +105,23 @@ public final class OneDnnElementwise {
     }
 
     private static boolean run(Primitive p, INDArray src0, INDArray src1, INDArray dst, INDArray postOpSrc) {
+        return execute(p, args -> {
+            args.put(dnnl.DNNL_ARG_SRC_0, OneDnn.wrap(p.src0, src0));
+            args.put(dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, src1));
+            args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, dst));
+            if (postOpSrc != null) {
+                args.put(MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, postOpSrc));
+            }
+        });
+    }
+
+    /** Runs p with the arguments {@code args} puts, their oneDNN memory objects freed afterwards. */
+    private static boolean execute(Primitive p, Consumer<IntMemoryMap> args) {
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC_0, OneDnn.wrap(p.src0, src0));
-                args.put(dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, src1));
-                args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, dst));
-                if (postOpSrc != null) {
-                    args.put(MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, postOpSrc));
-                }
-                p.primitive.execute(OneDnn.stream(), args);
+                IntMemoryMap map = new IntMemoryMap();
+                args.accept(map);
+                p.primitive.execute(OneDnn.stream(), map);
                 OneDnn.stream()._wait();
             }
         }
