@@ -1,7 +1,7 @@
 package io.github.sknet.layer.onednn;
 
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -29,13 +29,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class OneDnnElementwise {
     private static final int MULTIPLE_POST_OP_BASE = 16384; // DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE
-    /** Null values: oneDNN has only its reference kernel for that key. */
-    private static final Map<Key, Primitive> CACHE = new HashMap<>();
+    private static final int CACHE_SIZE = 256;
+    /** Least recently used first; null values: oneDNN has only its reference kernel for that key. */
+    private static final Map<Key, Primitive> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Primitive> e) {
+            if (size() <= CACHE_SIZE) {
+                return false;
+            }
+            if (e.getValue() != null) {
+                synchronized (OneDnn.LOCK) { // not while another thread runs it
+                    e.getValue().primitive.close();
+                }
+            }
+            return true;
+        }
+    };
 
     private OneDnnElementwise() {
     }
 
-    /** {@code y = a + b}, then ReLU if asked; all four the same shape. */
+    /** {@code y = a + b}, then ReLU if asked; all three the same shape. */
     public static boolean add(INDArray a, INDArray b, boolean relu, INDArray y) {
         if (!fit(a, b, y) || !a.equalShapes(b) || !a.equalShapes(y)) {
             return false;
