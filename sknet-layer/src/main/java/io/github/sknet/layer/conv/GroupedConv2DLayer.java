@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,14 +47,9 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         IActivation afn = layerConf().getActivationFn();
         // a plain ReLU runs inside the convolution where the engine can fuse it (oneDNN: a post-op);
         // backprop recomputes the pre-activation, so training is unaffected
-        boolean fuseRelu = isPlainRelu(afn);
+        boolean fuseRelu = OneDnn.isPlainRelu(afn);
         INDArray y = convolve(workspaceMgr, ArrayType.ACTIVATIONS, fuseRelu);
         return fuseRelu || afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
-    }
-
-    /** ReLU without threshold, cap or slope: max(z, 0), what oneDNN's eltwise_relu post-op computes. */
-    static boolean isPlainRelu(IActivation afn) {
-        return afn instanceof ActivationReLU && afn.equals(new ActivationReLU());
     }
 
     @Override

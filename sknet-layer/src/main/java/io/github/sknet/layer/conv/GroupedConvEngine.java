@@ -24,6 +24,11 @@ public interface GroupedConvEngine {
      */
     default void forward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y) {
         forward(g, x, w, y);
+        addBiasRelu(y, bias, relu);
+    }
+
+    /** y += bias per output channel (bias may be null), then max(y, 0) if {@code relu}; ND4J, in place. */
+    static void addBiasRelu(INDArray y, INDArray bias, boolean relu) {
         if (bias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(y, bias.reshape(bias.length()), y, 1));
         }

@@ -1,9 +1,6 @@
 package io.github.sknet.layer.conv;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -21,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
+import io.github.sknet.layer.onednn.PrimitiveCache;
 import io.github.sknet.layer.onednn.ScratchArena;
 import io.github.sknet.layer.onednn.Staging;
 
@@ -38,8 +36,8 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private static final engine ENGINE = OneDnn.engine();
     private static final stream STREAM = OneDnn.stream();
 
-    private final Map<ForwardKey, Forward> forwards = lru();
-    private final Map<ConvGeometry, Backward> backwards = lru();
+    private final PrimitiveCache<ForwardKey, Forward> forwards = new PrimitiveCache<>(CACHE_SIZE);
+    private final PrimitiveCache<ConvGeometry, Backward> backwards = new PrimitiveCache<>(CACHE_SIZE);
 
     private OneDnnGroupedConvEngine() {
     }
@@ -61,7 +59,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         if (bias != null && Descs.plain(g)) {
             convolve(g, x, w, null, false, y);
             if (!OneDnnElementwise.addPerChannel(y, bias, relu, y)) {
-                GroupedConvEngine.super.forward(g, x, w, bias, relu, y);
+                GroupedConvEngine.addBiasRelu(y, bias, relu);
             }
             return;
         }
@@ -69,7 +67,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     }
 
     private void convolve(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y) {
-        Forward p = cached(forwards, new ForwardKey(g, bias != null, relu), k -> new Forward(k));
+        Forward p = forwards.get(new ForwardKey(g, bias != null, relu), Forward::new);
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dstUser = wrap(p.dstMd, y);
@@ -90,7 +88,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     @Override
     public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
-        Backward p = cached(backwards, g, Backward::new);
+        Backward p = backwards.get(g, Backward::new);
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dyUser = wrap(p.dstMd, dy);
@@ -114,37 +112,6 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 STREAM._wait();
             }
         }
-    }
-
-    private static <K, V extends AutoCloseable> V cached(Map<K, V> cache, K key, Function<K, V> build) {
-        synchronized (cache) {
-            V p = cache.get(key);
-            if (p == null) {
-                p = build.apply(key);
-                cache.put(key, p);
-            }
-            return p;
-        }
-    }
-
-    /** A least-recently-used map that closes the primitives it evicts. */
-    private static <K, V extends AutoCloseable> Map<K, V> lru() {
-        return new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> e) {
-                if (size() > CACHE_SIZE) {
-                    synchronized (OneDnn.LOCK) { // another thread may be running it
-                        try {
-                            e.getValue().close();
-                        } catch (Exception ex) {
-                            throw new IllegalStateException("closing oneDNN primitives failed", ex);
-                        }
-                    }
-                    return true;
-                }
-                return false;
-            }
-        };
     }
 
     private static memory wrap(memory.desc md, INDArray a) {

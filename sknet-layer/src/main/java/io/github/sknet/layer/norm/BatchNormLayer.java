@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,7 +56,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         INDArray x = checkedInput();
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         IActivation afn = layerConf().getActivationFn();
-        boolean relu = afn instanceof ActivationReLU && ((ActivationReLU) afn).equals(new ActivationReLU());
+        boolean relu = OneDnn.isPlainRelu(afn);
         boolean oneDnn = OneDnnBatchNorm.fits(x) && (relu || afn instanceof ActivationIdentity);
         float eps = (float) layerConf().getEps();
         lastForwardTrained = training;

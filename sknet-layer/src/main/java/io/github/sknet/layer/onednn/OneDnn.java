@@ -8,6 +8,8 @@ import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Loader;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,6 +68,11 @@ public final class OneDnn {
     public static boolean dense(INDArray a) {
         // a vector's elements lie in one order whatever its ordering flag says
         return (a.ordering() == 'c' || a.isVector()) && a.elementWiseStride() == 1 && a.data().length() == a.length();
+    }
+
+    /** ReLU without threshold, cap or slope: max(z, 0), what oneDNN's eltwise_relu (post-op or fused flag) computes. */
+    public static boolean isPlainRelu(IActivation afn) {
+        return afn instanceof ActivationReLU && afn.equals(new ActivationReLU());
     }
 
     public static String loadError() {

@@ -1,8 +1,6 @@
 package io.github.sknet.layer.onednn;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -29,22 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class OneDnnElementwise {
     private static final int MULTIPLE_POST_OP_BASE = 16384; // DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE
-    private static final int CACHE_SIZE = 256;
-    /** Least recently used first; null values: oneDNN has only its reference kernel for that key. */
-    private static final Map<Key, Primitive> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Primitive> e) {
-            if (size() <= CACHE_SIZE) {
-                return false;
-            }
-            if (e.getValue() != null) {
-                synchronized (OneDnn.LOCK) { // not while another thread runs it
-                    e.getValue().primitive.close();
-                }
-            }
-            return true;
-        }
-    };
+    /** Null values: oneDNN has only its reference kernel for that key. */
+    private static final PrimitiveCache<Key, Primitive> CACHE = new PrimitiveCache<>(256);
 
     private OneDnnElementwise() {
     }
@@ -144,12 +128,7 @@ public final class OneDnnElementwise {
 
     /** The cached primitive, or null where oneDNN has only its reference kernel for it. */
     private static Primitive primitive(Key k) {
-        synchronized (CACHE) {
-            if (!CACHE.containsKey(k)) {
-                CACHE.put(k, build(k));
-            }
-            return CACHE.get(k);
-        }
+        return CACHE.get(k, OneDnnElementwise::build);
     }
 
     private static Primitive build(Key k) {
@@ -189,7 +168,7 @@ public final class OneDnnElementwise {
         return !pd.impl_info_str().getString().startsWith("ref");
     }
 
-    private static final class Primitive {
+    private static final class Primitive implements AutoCloseable {
         final primitive primitive;
         final memory.desc src0, src1;
 
@@ -197,6 +176,11 @@ public final class OneDnnElementwise {
             this.primitive = primitive;
             this.src0 = src0;
             this.src1 = src1;
+        }
+
+        @Override
+        public void close() {
+            primitive.close();
         }
     }
 
