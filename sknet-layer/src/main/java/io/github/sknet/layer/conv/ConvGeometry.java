@@ -48,6 +48,12 @@ public final class ConvGeometry {
         return new long[] {outChannels, inChannels / groups, kH, kW};
     }
 
+    /** The same convolution with the channels split into another number of groups. */
+    public ConvGeometry withGroups(int newGroups) {
+        return new ConvGeometry(n, inChannels, inH, inW, outChannels, newGroups, new int[] {kH, kW},
+                new int[] {sH, sW}, new int[] {pH, pW}, new int[] {dH, dW});
+    }
+
     /** Multiply-adds of one forward call. */
     public long multiplyAdds() {
         return n * outChannels * outH * outW * (inChannels / groups) * kH * kW;

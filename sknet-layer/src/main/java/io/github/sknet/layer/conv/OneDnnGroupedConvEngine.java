@@ -14,7 +14,11 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
@@ -102,7 +106,8 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                     Staging.out(p.bwdDataDiffSrc, dxUser);
                 }
 
-                memory dwUser = wrap(p.weiMd, dw);
+                INDArray dwTarget = p.widen == 1 ? dw : p.wideDw;
+                memory dwUser = wrap(p.bwdWWeiMd, dwTarget);
                 IntMemoryMap weights = new IntMemoryMap();
                 weights.put(dnnl.DNNL_ARG_SRC, Staging.in(p.bwdWSrc, wrap(p.srcMd, x)));
                 weights.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdWDiffDst, dyUser));
@@ -110,8 +115,16 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 p.bwdWeights.execute(STREAM, OneDnn.withScratchpad(weights, p.bwdWScratchpad));
                 Staging.out(p.bwdWDiffWei, dwUser);
                 STREAM._wait();
+                if (p.widen > 1) {
+                    p.takeDiagonalBlocks(dw);
+                }
             }
         }
+    }
+
+    /** How many neighbouring groups the weight-gradient primitive of this geometry merges into one (1: none). */
+    int backwardWeightsGroupsMerged(ConvGeometry g) {
+        return backwards.get(g, Backward::new).widen;
     }
 
     private static memory wrap(memory.desc md, INDArray a) {
@@ -223,34 +236,96 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     /** The backward-data and backward-weights primitives of one geometry, with the staging of their arguments. */
     private static final class Backward implements AutoCloseable {
-        final memory.desc srcMd, weiMd, dstMd;
+        /** Widest group (channels in) the backward-weights search merges groups up to. */
+        private static final int MAX_WIDENED_GROUP = 16;
+
+        final memory.desc srcMd, weiMd, dstMd, bwdWWeiMd;
         final primitive bwdData, bwdWeights;
         final memory.desc bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst, bwdWDiffWei;
+        /** Groups merged per backward-weights group (1: none), and where that merged gradient lands. */
+        final int widen;
+        final INDArray wideDw;
+        private final ConvGeometry g;
 
         Backward(ConvGeometry g) {
+            this.g = g;
             Descs d = new Descs(g);
             srcMd = d.srcMd;
             weiMd = d.weiMd;
             dstMd = d.dstMd;
-            convolution_forward.primitive_desc hint = d.plainForward();
             convolution_backward_data.primitive_desc bwdDataPd = new convolution_backward_data.primitive_desc(
                     new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
-                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, hint);
-            convolution_backward_weights.primitive_desc bwdWPd = new convolution_backward_weights.primitive_desc(
-                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
-                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, hint);
+                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
             bwdData = new convolution_backward_data(bwdDataPd);
-            bwdWeights = new convolution_backward_weights(bwdWPd);
             bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
-            bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
-
             bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd, ScratchArena.DST);
             bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
             bwdDataDiffSrc = Staging.forOutput(bwdDataPd.diff_src_desc(), srcMd, ScratchArena.SRC);
+
+            // oneDNN has no direct kernel for the weight gradient of narrow groups (SKNet's 4 channels per
+            // group; 8 when dilated) and falls back to im2col + many tiny GEMMs, 4x slower than PyTorch's
+            // conv step. Merging k neighbouring groups into one (block-diagonal) group finds a direct
+            // kernel; the gradient of each original group is a diagonal block of the merged one's, the
+            // same sums over the same products (only in another order). k FLOPs more, several times faster.
+            int k = 1;
+            convolution_backward_weights.primitive_desc bwdWPd = weightsBackward(g);
+            for (int wider = 2; isGemm(bwdWPd) && g.groups % wider == 0
+                    && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP && !noWidening(); wider *= 2) {
+                convolution_backward_weights.primitive_desc candidate = weightsBackward(g.withGroups(g.groups / wider));
+                if (!isGemm(candidate)) {
+                    k = wider;
+                    bwdWPd = candidate;
+                }
+            }
+            widen = k;
+            bwdWWeiMd = new Descs(g.withGroups(g.groups / k)).weiMd;
+            if (k > 1) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    wideDw = Nd4j.createUninitialized(DataType.FLOAT, g.withGroups(g.groups / k).weightShape());
+                }
+            } else {
+                wideDw = null;
+            }
+            bwdWeights = new convolution_backward_weights(bwdWPd);
+            bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
             bwdWSrc = Staging.forInput(bwdWPd.src_desc(), srcMd, ScratchArena.SRC);
             bwdWDiffDst = Staging.forInput(bwdWPd.diff_dst_desc(), dstMd, ScratchArena.DST);
-            bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), weiMd, ScratchArena.WEIGHTS);
+            bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), bwdWWeiMd, ScratchArena.WEIGHTS);
+        }
+
+        private static convolution_backward_weights.primitive_desc weightsBackward(ConvGeometry g) {
+            Descs d = new Descs(g);
+            return new convolution_backward_weights.primitive_desc(
+                    new convolution_backward_weights.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
+                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
+        }
+
+        private static boolean isGemm(convolution_backward_weights.primitive_desc pd) {
+            String impl = pd.impl_info_str().getString();
+            return impl.contains("gemm") || impl.contains("ref");
+        }
+
+        /** {@code -Dsknet.conv.widenBackwardWeights=false} keeps oneDNN's own choice (for comparisons). */
+        private static boolean noWidening() {
+            return "false".equals(System.getProperty("sknet.conv.widenBackwardWeights"));
+        }
+
+        /** dw[group j of merged group m] = wideDw[m] restricted to block j's output and input channels. */
+        void takeDiagonalBlocks(INDArray dw) {
+            if (!OneDnn.fits(dw)) { // a reshape of anything else would be a copy, and the blocks lost
+                throw new IllegalArgumentException("oneDNN needs a dense c-ordered float32 weight gradient, got "
+                        + dw.shapeInfoToString());
+            }
+            long outPer = g.outChannels / g.groups, inPer = g.inChannels / g.groups, taps = (long) g.kH * g.kW;
+            INDArray out = dw.reshape('c', g.groups / widen, widen, outPer, inPer, taps);
+            INDArray wide = wideDw.reshape('c', g.groups / widen, widen * outPer, widen * inPer, taps);
+            for (int j = 0; j < widen; j++) {
+                out.get(NDArrayIndex.all(), NDArrayIndex.point(j), NDArrayIndex.all(), NDArrayIndex.all(),
+                        NDArrayIndex.all()).assign(wide.get(NDArrayIndex.all(),
+                        NDArrayIndex.interval(j * outPer, (j + 1) * outPer),
+                        NDArrayIndex.interval(j * inPer, (j + 1) * inPer), NDArrayIndex.all()));
+            }
         }
 
         @Override

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -16,14 +15,12 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
 
 /** The runtime of {@link SumVertex}. */
 public class SumVertexImpl extends ParameterlessVertex {
     private final boolean relu;
     private INDArray lastOutput;
-    private Boolean mayShareGradient;
 
     public SumVertexImpl(ComputationGraph graph, String name, int idx, boolean relu, DataType dataType) {
         super(graph, name, idx, dataType, "SumVertex", 0);
@@ -64,7 +61,7 @@ public class SumVertexImpl extends ParameterlessVertex {
         } else {
             copy(eps, out[0]);
         }
-        boolean share = mayShareGradient();
+        boolean share = mayShareInputGradient();
         for (int i = 1; i < inputs.length; i++) {
             if (share) {
                 out[i] = out[0];
@@ -74,43 +71,6 @@ public class SumVertexImpl extends ParameterlessVertex {
             }
         }
         return new Pair<>(null, out);
-    }
-
-    /**
-     * Whether every input may be handed the same gradient array instead of a copy each. DL4J adds a
-     * vertex's later gradients into the first array it was given, in place: that is harmless unless an
-     * input's other consumer runs its backward (and so adds into the shared array) before some other input
-     * of this vertex has read it. Decided once from the graph's order.
-     */
-    private boolean mayShareGradient() {
-        if (mayShareGradient == null) {
-            int[] order = graph.topologicalSortOrder();
-            int[] pos = new int[order.length];
-            for (int i = 0; i < order.length; i++) {
-                pos[order[i]] = i;
-            }
-            mayShareGradient = sharingIsSafe(pos);
-        }
-        return mayShareGradient;
-    }
-
-    private boolean sharingIsSafe(int[] pos) {
-        VertexIndices[] in = getInputVertices();
-        for (int a = 0; a < in.length; a++) {
-            for (VertexIndices consumer : graph.getVertices()[in[a].getVertexIndex()].getOutputVertices()) {
-                int r = consumer.getVertexIndex();
-                // backward runs in reverse topological order: r runs after this vertex when pos[r] < pos[this]
-                if (r == vertexIndex || pos[r] > pos[vertexIndex]) {
-                    continue;
-                }
-                for (int b = 0; b < in.length; b++) {
-                    if (b != a && pos[in[b].getVertexIndex()] <= pos[r]) { // input b not done when r adds
-                        return false;
-                    }
-                }
-            }
-        }
-        return true;
     }
 
     @Override
@@ -123,15 +83,6 @@ public class SumVertexImpl extends ParameterlessVertex {
         Nd4j.exec(new AddOp(inputs[0].castTo(dataType), inputs[1].castTo(dataType), target));
         for (int i = 2; i < inputs.length; i++) {
             target.addi(inputs[i].castTo(dataType));
-        }
-    }
-
-    /** {@code dst := src}; a plain memcpy where both are dense (ND4J's assign is far slower). */
-    private static void copy(INDArray src, INDArray dst) {
-        if (OneDnn.dense(src) && OneDnn.dense(dst) && src.dataType() == dst.dataType()) {
-            Nd4j.getMemoryManager().memcpy(dst.data(), src.data());
-        } else {
-            dst.assign(src);
         }
     }
 

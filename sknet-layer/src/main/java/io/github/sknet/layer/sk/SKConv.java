@@ -2,12 +2,9 @@ package io.github.sknet.layer.sk;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.nd4j.linalg.activations.Activation;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
-import io.github.sknet.layer.graph.SumVertex;
 import io.github.sknet.layer.norm.BatchNorm;
 
 /**
@@ -18,9 +15,9 @@ import io.github.sknet.layer.norm.BatchNorm;
  * </pre>
  *
  * The vertices it adds, all named under {@code name/}: {@code branch<i>/conv} ({@link GroupedConv2D}),
- * {@code branch<i>/bn} ({@link BatchNorm} + ReLU), {@code fuse/sum}, {@code fuse/pool},
- * {@code fuse/fc}, {@code fuse/bn} (+ ReLU), {@code select/fc} (the attention logits) and {@code name}
- * itself ({@link SKSelectVertex}, the output).
+ * {@code branch<i>/bn} ({@link BatchNorm} + ReLU), {@code fuse/pool} ({@link SKFuseVertex}: the
+ * spatial mean of the branches' sum), {@code fuse/fc}, {@code fuse/bn} (+ ReLU), {@code select/fc}
+ * (the attention logits) and {@code name} itself ({@link SKSelectVertex}, the output).
  */
 public final class SKConv {
     private SKConv() {
@@ -49,15 +46,10 @@ public final class SKConv {
             branchOut[i] = branchBn(name, i);
             graph.addLayer(branchOut[i], batchNorm(cfg, c), conv);
         }
-        String sum = branchOut[0];
-        if (m > 1) {
-            sum = name + "/fuse/sum";
-            graph.addVertex(sum, new SumVertex(false), branchOut);
-        }
         int d = cfg.attentionWidth();
-        graph.addLayer(name + "/fuse/pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sum);
+        graph.addVertex(fusePool(name), new SKFuseVertex(), branchOut);
         graph.addLayer(fuseFc(name), new DenseLayer.Builder().nIn(c).nOut(d).hasBias(false)
-                .activation(Activation.IDENTITY).build(), name + "/fuse/pool");
+                .activation(Activation.IDENTITY).build(), fusePool(name));
         graph.addLayer(fuseBn(name), batchNorm(cfg, d), fuseFc(name));
         graph.addLayer(attentionLogits(name), new DenseLayer.Builder().nIn(d).nOut((long) m * c)
                 .hasBias(cfg.selectBias()).activation(Activation.IDENTITY).build(), fuseBn(name));
@@ -79,6 +71,11 @@ public final class SKConv {
 
     public static String branchBn(String name, int branch) {
         return name + "/branch" + branch + "/bn";
+    }
+
+    /** The fuse step's channel descriptor s: the spatial mean of the branches' sum. */
+    public static String fusePool(String name) {
+        return name + "/fuse/pool";
     }
 
     public static String fuseFc(String name) {

@@ -46,6 +46,26 @@ class GroupedConvEngineTest {
     }
 
     /**
+     * Narrow groups (SKNet's 4 channels per group, dilated or not): oneDNN's weight gradient runs with
+     * neighbouring groups merged into block-diagonal ones, and each group's gradient is its diagonal block.
+     */
+    @ParameterizedTest(name = "C={0} G={1} d={2}")
+    @CsvSource({"32, 8, 1", "32, 8, 2", "64, 8, 2"})
+    void mergedGroupWeightGradientIsEachGroupsOwn(int c, int groups, int d) {
+        assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
+        ConvGeometry g = new ConvGeometry(2, c, 9, 9, c, groups, new int[] {3, 3}, new int[] {1, 1},
+                new int[] {d, d}, new int[] {d, d});
+        assertTrue(OneDnnGroupedConvEngine.INSTANCE.backwardWeightsGroupsMerged(g) > 1,
+                "expected merged groups for the weight gradient of " + g);
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, g.inputShape()).subi(0.5);
+        INDArray wt = Nd4j.rand(DataType.DOUBLE, g.weightShape()).subi(0.5);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, g.outputShape()).subi(0.5);
+        check(OneDnnGroupedConvEngine.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
+                dy.castTo(DataType.FLOAT), reference(g, x, wt, dy), 1e-4);
+    }
+
+    /**
      * oneDNN primitives built on one thread and run on others, two at a time: what Spark's local executors
      * and ParallelWrapper do. With oneDNN's library-managed (creating-thread-local) scratchpad this crashed
      * the JVM in libdnnl's im2col.
