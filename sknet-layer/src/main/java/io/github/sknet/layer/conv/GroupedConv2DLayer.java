@@ -67,10 +67,15 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         INDArray dx = layerConf().isInputGradient()
                 ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c') : null;
         INDArray dw = gradientViews.get(GroupedConv2DParamInitializer.WEIGHT_KEY);
-        INDArray dwOut = Nd4j.createUninitialized(dataType, g.weightShape()); // engines need a buffer of their own
         GroupedConvEngine engine = GroupedConvEngine.select(x);
+        // oneDNN writes into the gradient view itself (a dense slice of the flat gradient); a buffer of its
+        // own per call was fresh memory every step (up to 8 MB a layer, page faults on every write)
+        boolean direct = engine instanceof OneDnnGroupedConvEngine && OneDnn.fits(dw);
+        INDArray dwOut = direct ? dw : Nd4j.createUninitialized(dataType, g.weightShape());
         engine.backward(g, x, weights(engine), delta, dx, dwOut);
-        dw.assign(dwOut);
+        if (!direct) {
+            dw.assign(dwOut);
+        }
 
         Gradient grad = new DefaultGradient();
         grad.setGradientFor(GroupedConv2DParamInitializer.WEIGHT_KEY, dw, 'c');
