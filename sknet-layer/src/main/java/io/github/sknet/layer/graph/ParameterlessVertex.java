@@ -13,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import io.github.sknet.layer.onednn.OneDnn;
 
 /**
- * What the runtime of a vertex without parameters or a layer shares: no gradient view, and the mask of
- * one chosen input passed through.
+ * What the runtime of a vertex without parameters or a layer shares: no gradient view, the mask of one
+ * chosen input passed through, and handing all inputs one gradient array where the graph allows it.
  */
 public abstract class ParameterlessVertex extends BaseGraphVertex {
     private final String kind;

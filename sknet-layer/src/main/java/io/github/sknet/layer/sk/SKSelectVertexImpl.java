@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.graph.ParameterlessVertex;
 import io.github.sknet.layer.onednn.OneDnn;
@@ -32,12 +31,40 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
         this.channels = channels;
     }
 
-    /** softmax over the branch index of logits {@code [N, M*C]}, as {@code [N, M, C]}. */
+    /**
+     * softmax over the branch index of logits {@code [N, M*C]}, as {@code [N, M, C]}. On the heap: the
+     * logits are small, and as ND4J ops the softmax was eight native calls per SKConv and pass.
+     */
     public static INDArray attention(INDArray logits, int branches, long channels) {
-        INDArray a = logits.reshape('c', logits.size(0), branches, channels).dup('c');
-        INDArray max = a.max(true, 1);
-        INDArray e = Transforms.exp(a.subi(max.broadcast(a.shape())), false);
-        return e.divi(e.sum(true, 1).broadcast(a.shape()));
+        long n = logits.size(0);
+        int c = (int) channels;
+        double[] z = Nd4j.toFlattened('c', logits).toDoubleVector();
+        double[] a = new double[z.length];
+        for (int s = 0; s < n; s++) {
+            int base = s * branches * c;
+            for (int ch = 0; ch < c; ch++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int m = 0; m < branches; m++) {
+                    max = Math.max(max, z[base + m * c + ch]);
+                }
+                double sum = 0;
+                for (int m = 0; m < branches; m++) {
+                    a[base + m * c + ch] = Math.exp(z[base + m * c + ch] - max);
+                    sum += a[base + m * c + ch];
+                }
+                for (int m = 0; m < branches; m++) {
+                    a[base + m * c + ch] /= sum;
+                }
+            }
+        }
+        if (logits.dataType() != DataType.FLOAT) {
+            return Nd4j.createFromArray(a).reshape('c', n, branches, c).castTo(logits.dataType());
+        }
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return Nd4j.createFromArray(f).reshape('c', n, branches, c);
     }
 
     @Override
