@@ -282,8 +282,9 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 }
             }
             widen = k;
-            bwdWWeiMd = new Descs(g.withGroups(g.groups / k)).weiMd;
-            wideWeightShape = g.withGroups(g.groups / k).weightShape();
+            ConvGeometry merged = g.withGroups(g.groups / k);
+            bwdWWeiMd = new Descs(merged).weiMd;
+            wideWeightShape = merged.weightShape();
             bwdWeights = new convolution_backward_weights(bwdWPd);
             bwdWScratchpad = OneDnn.scratchpad(bwdWPd);
             bwdWSrc = Staging.forInput(bwdWPd.src_desc(), srcMd, ScratchArena.SRC);
@@ -315,7 +316,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
          */
         void takeDiagonalBlocks(INDArray wideDw, INDArray dw) {
             int outPer = (int) (g.outChannels / g.groups), inPer = (int) (g.inChannels / g.groups), taps = g.kH * g.kW;
-            float[] wide = wideDw.dup('c').data().asFloat();
+            float[] wide = wideDw.data().asFloat(); // our own fresh c-ordered array: its buffer is its elements
             float[] out = new float[(int) dw.length()];
             int wideRow = widen * inPer * taps; // one output channel of a merged group
             for (int grp = 0; grp < g.groups; grp++) {

@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import io.github.sknet.layer.HeapArrays;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
 
@@ -167,18 +168,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
             scale[c] = gamma[c] / Math.sqrt(var[c] + eps);
             shift[c] = beta[c] - mean[c] * scale[c];
         }
-        return new INDArray[] {vector(scale), vector(shift)};
-    }
-
-    private INDArray vector(double[] v) {
-        if (dataType != DataType.FLOAT) {
-            return Nd4j.createFromArray(v).castTo(dataType);
-        }
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return Nd4j.createFromArray(f);
+        return new INDArray[] {HeapArrays.of(scale, dataType, scale.length), HeapArrays.of(shift, dataType, shift.length)};
     }
 
     @Override

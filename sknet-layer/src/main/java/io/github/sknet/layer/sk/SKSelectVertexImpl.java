@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import io.github.sknet.layer.HeapArrays;
 import io.github.sknet.layer.graph.ParameterlessVertex;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
@@ -57,14 +58,7 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
                 }
             }
         }
-        if (logits.dataType() != DataType.FLOAT) {
-            return Nd4j.createFromArray(a).reshape('c', n, branches, c).castTo(logits.dataType());
-        }
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = (float) a[i];
-        }
-        return Nd4j.createFromArray(f).reshape('c', n, branches, c);
+        return HeapArrays.of(a, logits.dataType(), n, branches, c);
     }
 
     @Override

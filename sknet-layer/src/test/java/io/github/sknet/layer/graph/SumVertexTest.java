@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
@@ -25,6 +24,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import io.github.sknet.layer.GraphGradients;
 
 /** SumVertex against DL4J's ElementWiseVertex(Add) (+ ActivationLayer(ReLU)) on the same parameters. */
 class SumVertexTest {
@@ -135,13 +136,7 @@ class SumVertexTest {
     }
 
     private static Map<String, INDArray> gradients(ComputationGraph g, DataSet d) {
-        g.setInputs(d.getFeatures());
-        g.setLabels(d.getLabels());
-        g.computeGradientAndScore();
-        Gradient grad = g.gradient();
-        Map<String, INDArray> out = new java.util.TreeMap<>();
-        grad.gradientForVariable().forEach((k, v) -> out.put(k, v.dup()));
-        return out;
+        return GraphGradients.of(g, d.getFeatures(), d.getLabels());
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -28,6 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import io.github.sknet.layer.GraphGradients;
 
 /** SKFuseVertex against DL4J's ElementWiseVertex(Add) + GlobalPoolingLayer(AVG) on the same parameters. */
 class SKFuseVertexTest {
@@ -81,23 +82,14 @@ class SKFuseVertexTest {
             INDArray y = Nd4j.rand(DataType.DOUBLE, 2, 3);
             assertTrue(ours.outputSingle(x).equalsWithEps(dl4j.outputSingle(x), 1e-12),
                     "outputs differ, laterConsumer=" + laterConsumer);
-            Map<String, INDArray> ga = gradients(ours, x, y);
-            Map<String, INDArray> gb = gradients(dl4j, x, y);
+            Map<String, INDArray> ga = GraphGradients.of(ours, x, y);
+            Map<String, INDArray> gb = GraphGradients.of(dl4j, x, y);
             assertEquals(gb.keySet(), ga.keySet());
             for (String k : ga.keySet()) {
                 assertTrue(ga.get(k).equalsWithEps(gb.get(k), 1e-12), "gradient " + k + " differs, laterConsumer="
                         + laterConsumer);
             }
         }
-    }
-
-    private static Map<String, INDArray> gradients(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Map<String, INDArray> out = new TreeMap<>();
-        g.gradient().gradientForVariable().forEach((k, v) -> out.put(k, v.dup()));
-        return out;
     }
 
     @Test
