@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -62,8 +63,9 @@ public final class SKConvBenchmark {
         int[][] shapes = {{8, 128, 56}, {8, 256, 28}};
         for (int[] s : shapes) {
             String key = "N=" + s[0] + " C=" + s[1] + " " + s[2] + "x" + s[2];
-            ComputationGraph g = skconvGraph(s[1], s[2], true);
-            ComputationGraph inference = skconvGraph(s[1], s[2], false);
+            ComputationGraph g = skconvGraph(s[1], s[2], Loss.FLAT);
+            ComputationGraph perPixel = skconvGraph(s[1], s[2], Loss.PER_PIXEL);
+            ComputationGraph inference = skconvGraph(s[1], s[2], Loss.NONE);
             INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
             INDArray labels = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
             // inference as a deployment would run it: the result lands in a reused output workspace
@@ -76,9 +78,13 @@ public final class SKConvBenchmark {
             }, warmup, iters));
             row("SKConv " + key + " inference forward", inf, torch.get("skconv " + key + " inference"), SPEC.get(key)[0]);
             g.setInputs(x);
-            g.setLabels(labels);
+            g.setLabels(labels.reshape(s[0], (long) s[1] * s[2] * s[2]));
             double train = median(time(g::computeGradientAndScore, warmup, iters));
             row("SKConv " + key + " training fwd+bwd", train, torch.get("skconv " + key + " training"), SPEC.get(key)[1]);
+            perPixel.setInputs(x);
+            perPixel.setLabels(labels);
+            System.out.printf(Locale.ROOT, "    the same with DL4J's CnnLossLayer (per-pixel MSE; permutes to NHWC and back): %.1f ms%n",
+                    median(time(perPixel::computeGradientAndScore, warmup, iters)));
 
             for (int dil = 1; dil <= 2; dil++) {
                 ConvGeometry geo = new ConvGeometry(s[0], s[1], s[2], s[2], s[1], 32, new int[] {3, 3},
@@ -100,17 +106,32 @@ public final class SKConvBenchmark {
         }
     }
 
-    /** One SKConv; for training followed by an MSE loss (the PyTorch side's loss too). */
-    static ComputationGraph skconvGraph(int channels, int size, boolean withLoss) {
+    /** What follows the SKConv in a benchmark graph. */
+    enum Loss {
+        /** None: inference. */
+        NONE,
+        /** MSE over the flattened output, as the PyTorch side's {@code ((y - x) ** 2).mean()}: a free reshape. */
+        FLAT,
+        /** DL4J's CnnLossLayer, MSE per pixel: it permutes activations and gradients to NHWC and back. */
+        PER_PIXEL
+    }
+
+    /** One SKConv, followed by the given loss. */
+    static ComputationGraph skconvGraph(int channels, int size, Loss loss) {
         ComputationGraphConfiguration.GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(1)
                 .dataType(DataType.FLOAT).updater(new Sgd(0.01)).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(size, size, channels));
         String sk = SKConv.add(gb, "sk", SKConvConfig.builder(channels).build(), "in");
-        if (withLoss) {
-            gb.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+        switch (loss) {
+            case FLAT -> {
+                LossLayer flat = new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .build();
+                flat.setNOut((long) channels * size * size); // its builder refuses nOut; unset, DL4J warns of a zero size
+                gb.addLayer("loss", flat, sk).setOutputs("loss"); // the input type adds the (free) reshape
+            }
+            case PER_PIXEL -> gb.addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
                     .activation(Activation.IDENTITY).build(), sk).setOutputs("loss");
-        } else {
-            gb.setOutputs(sk);
+            case NONE -> gb.setOutputs(sk);
         }
         ComputationGraph g = new ComputationGraph(gb.build());
         g.init();

@@ -96,10 +96,12 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         synchronized (OneDnn.LOCK) {
             try (PointerScope scope = new PointerScope()) {
                 memory dyUser = wrap(p.dstMd, dy);
+                memory dyStaged = null;
                 if (dx != null) {
                     memory dxUser = wrap(p.srcMd, dx);
                     IntMemoryMap data = new IntMemoryMap();
-                    data.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdDataDiffDst, dyUser));
+                    dyStaged = Staging.in(p.bwdDataDiffDst, dyUser);
+                    data.put(dnnl.DNNL_ARG_DIFF_DST, dyStaged);
                     data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.weiMd, w)));
                     data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
                     p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
@@ -110,7 +112,9 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
                 memory dwUser = wrap(p.bwdWWeiMd, dwTarget);
                 IntMemoryMap weights = new IntMemoryMap();
                 weights.put(dnnl.DNNL_ARG_SRC, Staging.in(p.bwdWSrc, wrap(p.srcMd, x)));
-                weights.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.bwdWDiffDst, dyUser));
+                // the backward-data call left dy in the DST slot in this layout: no second reorder
+                weights.put(dnnl.DNNL_ARG_DIFF_DST, dyStaged != null && p.diffDstShared ? dyStaged
+                        : Staging.in(p.bwdWDiffDst, dyUser));
                 weights.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, Staging.target(p.bwdWDiffWei, dwUser));
                 p.bwdWeights.execute(STREAM, OneDnn.withScratchpad(weights, p.bwdWScratchpad));
                 Staging.out(p.bwdWDiffWei, dwUser);
@@ -125,6 +129,11 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     /** How many neighbouring groups the weight-gradient primitive of this geometry merges into one (1: none). */
     int backwardWeightsGroupsMerged(ConvGeometry g) {
         return backwards.get(g, Backward::new).widen;
+    }
+
+    /** Whether the backward of this geometry reorders dy once for both of its primitives. */
+    boolean backwardSharesStagedDy(ConvGeometry g) {
+        return backwards.get(g, Backward::new).diffDstShared;
     }
 
     private static memory wrap(memory.desc md, INDArray a) {
@@ -246,6 +255,8 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         final primitive bwdData, bwdWeights;
         final memory.desc bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst, bwdWDiffWei;
+        /** Both primitives read dy in the same staged layout (in the same slot, which neither overwrites). */
+        final boolean diffDstShared;
         /** Groups merged per backward-weights group (1: none), and where that merged gradient lands. */
         final int widen;
         final long[] wideWeightShape;
@@ -290,6 +301,12 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
             bwdWSrc = Staging.forInput(bwdWPd.src_desc(), srcMd, ScratchArena.SRC);
             bwdWDiffDst = Staging.forInput(bwdWPd.diff_dst_desc(), dstMd, ScratchArena.DST);
             bwdWDiffWei = Staging.forOutput(bwdWPd.diff_weights_desc(), bwdWWeiMd, ScratchArena.WEIGHTS);
+
+            // dy staged once for both primitives where they read the same layout of it (not where merged
+            // groups changed the weight gradient's layout: there oneDNN has only its reference kernel for the
+            // data gradient in the weight gradient's layout of dy)
+            diffDstShared = bwdDataDiffDst != null && bwdWDiffDst != null
+                    && bwdDataPd.diff_dst_desc().equals(bwdWPd.diff_dst_desc());
         }
 
         private static convolution_backward_weights.primitive_desc weightsBackward(ConvGeometry g) {

@@ -65,6 +65,22 @@ class GroupedConvEngineTest {
                 dy.castTo(DataType.FLOAT), reference(g, x, wt, dy), 1e-4);
     }
 
+    /** SKNet's wider stages (8 channels per group): both backward primitives read dy from one reorder. */
+    @Test
+    void backwardReordersDyOnceWhereBothPrimitivesReadOneLayout() {
+        assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
+        ConvGeometry g = new ConvGeometry(2, 256, 5, 5, 256, 32, new int[] {3, 3}, new int[] {1, 1},
+                new int[] {1, 1}, new int[] {1, 1});
+        assertTrue(OneDnnGroupedConvEngine.INSTANCE.backwardSharesStagedDy(g),
+                "expected one reorder of dy for both backward primitives of " + g);
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, g.inputShape()).subi(0.5);
+        INDArray wt = Nd4j.rand(DataType.DOUBLE, g.weightShape()).subi(0.5);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, g.outputShape()).subi(0.5);
+        check(OneDnnGroupedConvEngine.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
+                dy.castTo(DataType.FLOAT), reference(g, x, wt, dy), 1e-4);
+    }
+
     /**
      * oneDNN primitives built on one thread and run on others, two at a time: what Spark's local executors
      * and ParallelWrapper do. With oneDNN's library-managed (creating-thread-local) scratchpad this crashed
