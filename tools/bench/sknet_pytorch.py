@@ -24,11 +24,13 @@ def main():
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--mode", choices=["inference", "train"], default="inference")
     ap.add_argument("--iters", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--warmup", type=int, help="default: 20 for inference, 10 for train (as ./sknet bench)")
     # accepted so one command line serves both sides; PyTorch's model is the plain eval-mode one
     ap.add_argument("--fold-bn", action="store_true", help="ignored: PyTorch runs its unfolded model")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    if a.warmup is None:
+        a.warmup = 20 if a.mode == "inference" else 10
     torch.set_num_threads(a.threads)
     classes = 10 if a.arch == "sknet_cifar" else 1000
     m = build(a.arch, num_classes=classes)

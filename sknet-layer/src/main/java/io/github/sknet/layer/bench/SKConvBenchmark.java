@@ -40,7 +40,7 @@ import io.github.sknet.layer.onednn.OneDnn;
  * next to SPEC.md's PyTorch 1.13 figures and, with {@code --pytorch FILE}, PyTorch measured in the
  * same run by tools/bench/skconv_pytorch.py.
  *
- * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 10] [--pytorch results.json] [--engine-compare]</pre>
+ * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 20] [--pytorch results.json] [--engine-compare]</pre>
  */
 public final class SKConvBenchmark {
     /** SPEC.md, PyTorch 1.13 on a 2-core machine: inference and training ms. */
@@ -53,7 +53,7 @@ public final class SKConvBenchmark {
 
     public static void main(String[] args) throws IOException {
         int iters = intArg(args, "--iters", 10);
-        int warmup = intArg(args, "--warmup", 10);
+        int warmup = intArg(args, "--warmup", 20);
         Map<String, Double> torch = readPyTorch(strArg(args, "--pytorch", null));
         System.out.printf(Locale.ROOT, "ND4J %s backend, %d threads available, oneDNN grouped conv %s%n",
                 Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),

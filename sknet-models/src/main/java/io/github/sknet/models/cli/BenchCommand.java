@@ -32,8 +32,11 @@ final class BenchCommand {
     static final String HELP = String.join("\n",
             "usage: sknet bench --arch A [--batch B] [--size S] [--mode inference|train] [--iters N] [--warmup N]",
             "                   [--threads T] [--fold-bn]",
-            "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10, --warmup 10",
-            "  (DL4J's workspaces and the JIT settle over the first ~10 iterations: warm-up steps are slower)",
+            "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10,",
+            "            --warmup 20 for inference, 10 for train",
+            "  (DL4J's per-layer activation workspaces learn their sizes over as many cycles as the graph has",
+            "  vertices: SKNet-50's inference passes allocate fresh memory for ~15 passes, its training steps",
+            "  for ~6; until then they are slower)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
             FoldBn.HELP + " (--mode inference only)");
 
@@ -47,11 +50,11 @@ final class BenchCommand {
         int batch = a.integer("--batch", 8, 1);
         int size = a.integer("--size", v.defaultSize(), 16);
         int iters = a.integer("--iters", 10, 1);
-        int warmup = a.integer("--warmup", 10, 0);
         String mode = a.string("--mode", "inference");
         if (!mode.equals("inference") && !mode.equals("train")) {
             throw CliException.usage("bench: --mode must be inference or train, got '" + mode + "'");
         }
+        int warmup = a.integer("--warmup", mode.equals("inference") ? 20 : 10, 0);
         boolean fold = a.flag(FoldBn.FLAG);
         if (fold && !mode.equals("inference")) {
             throw CliException.usage("bench: --fold-bn needs --mode inference (a folded graph has no BatchNorm "
