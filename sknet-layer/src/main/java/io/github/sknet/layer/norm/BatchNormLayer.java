@@ -109,6 +109,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         getParam(BatchNormParamInitializer.VAR).muli(1 - m).addi(biasedVar.mul(m * count / (count - 1.0)));
     }
 
+    /** Copies for oneDNN, which reads a buffer from its start (a parameter is a view into the flat parameters). */
     private INDArray runningMean() {
         return getParam(BatchNormParamInitializer.MEAN).dup();
     }
@@ -117,13 +118,18 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         return getParam(BatchNormParamInitializer.VAR).dup();
     }
 
-    private INDArray mean() {
-        return lastForwardTrained ? batchMean : runningMean();
+    /** The mean the last forward pass normalised with: the batch's in training, the running one otherwise. */
+    private INDArray lastMean() {
+        return lastForwardTrained ? batchMean : getParam(BatchNormParamInitializer.MEAN);
+    }
+
+    /** The (biased) variance the last forward pass normalised with. */
+    private INDArray lastVar() {
+        return lastForwardTrained ? batchVar : getParam(BatchNormParamInitializer.VAR);
     }
 
     private INDArray invStd() {
-        INDArray var = lastForwardTrained ? batchVar : runningVar();
-        return Transforms.pow(var.add(layerConf().getEps()), -0.5, false);
+        return Transforms.pow(lastVar().add(layerConf().getEps()), -0.5, false);
     }
 
     /** [gamma; beta] as the [2, C] block oneDNN takes. */
@@ -160,8 +166,8 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     private INDArray[] scaleAndShift() {
         double[] gamma = getParam(BatchNormParamInitializer.GAMMA).toDoubleVector();
         double[] beta = getParam(BatchNormParamInitializer.BETA).toDoubleVector();
-        double[] mean = (lastForwardTrained ? batchMean : getParam(BatchNormParamInitializer.MEAN)).toDoubleVector();
-        double[] var = (lastForwardTrained ? batchVar : getParam(BatchNormParamInitializer.VAR)).toDoubleVector();
+        double[] mean = lastMean().toDoubleVector();
+        double[] var = lastVar().toDoubleVector();
         double eps = layerConf().getEps();
         double[] scale = new double[gamma.length], shift = new double[gamma.length];
         for (int c = 0; c < gamma.length; c++) {
@@ -217,7 +223,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         INDArray gamma = getParam(BatchNormParamInitializer.GAMMA);
         INDArray invStd = invStd();
         INDArray xhat = Nd4j.createUninitialized(dataType, x.shape());
-        perChannel(new BroadcastSubOp(x, mean(), xhat, 1));
+        perChannel(new BroadcastSubOp(x, lastMean(), xhat, 1));
         perChannel(new BroadcastMulOp(xhat, invStd, xhat, 1));
         INDArray dBeta = delta.sum(dims);
         INDArray dGamma = delta.mul(xhat).sum(dims);
