@@ -137,6 +137,18 @@ public final class SKNet extends ZooModel<SKNet> {
             return this;
         }
 
+        /** Regularisation of convolution and dense weights, e.g. {@link io.github.sknet.models.train.TrainingRecipe#regularization()}. */
+        public Builder regularization(java.util.List<org.nd4j.linalg.learning.regularization.Regularization> r) {
+            net.regularization(r);
+            return this;
+        }
+
+        /** Clips each layer's gradient to this L2 norm; 0: off. */
+        public Builder clipGradient(double threshold) {
+            net.clipGradient(threshold);
+            return this;
+        }
+
         public Builder dataType(DataType dataType) {
             net.dataType(dataType);
             return this;

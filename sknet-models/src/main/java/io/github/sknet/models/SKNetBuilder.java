@@ -1,7 +1,11 @@
 package io.github.sknet.models;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -14,6 +18,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -35,6 +40,8 @@ public final class SKNetBuilder {
     private long seed = 12345;
     private IUpdater updater = new Adam(1e-3);
     private DataType dataType = DataType.FLOAT;
+    private List<Regularization> regularization = List.of();
+    private double clipGradient;
 
     public SKNetBuilder(SKNetVariant variant) {
         this.variant = variant;
@@ -71,6 +78,21 @@ public final class SKNetBuilder {
         return this;
     }
 
+    /** Regularisation of convolution and dense weights (BatchNorm parameters and biases get none). */
+    public SKNetBuilder regularization(List<Regularization> regularization) {
+        this.regularization = List.copyOf(regularization);
+        return this;
+    }
+
+    /** Clips each layer's gradient to this L2 norm (DL4J's ClipL2PerLayer); 0 turns clipping off. */
+    public SKNetBuilder clipGradient(double threshold) {
+        if (!(threshold >= 0) || Double.isInfinite(threshold)) {
+            throw new IllegalArgumentException(variant.id() + ": gradient clipping threshold must be >= 0, got " + threshold);
+        }
+        this.clipGradient = threshold;
+        return this;
+    }
+
     public ComputationGraphConfiguration build() {
         String who = variant.id();
         if (numClasses < 1) {
@@ -85,8 +107,12 @@ public final class SKNetBuilder {
             throw new IllegalArgumentException(who + ": input " + height + "x" + width + " is too small; it needs at "
                     + "least " + reduction + "x" + reduction);
         }
-        GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType).updater(updater)
-                .weightInit(WeightInit.RELU).graphBuilder().addInputs(INPUT)
+        NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
+                .updater(updater).weightInit(WeightInit.RELU).regularization(new ArrayList<>(regularization));
+        if (clipGradient > 0) {
+            nb.gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(clipGradient);
+        }
+        GraphBuilder gb = nb.graphBuilder().addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(height, width, channels));
         String h = stem(gb);
         int[][] stages = variant.stages();

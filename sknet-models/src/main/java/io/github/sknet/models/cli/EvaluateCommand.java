@@ -1,14 +1,25 @@
 package io.github.sknet.models.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
 
+import io.github.sknet.models.data.ImageFolder;
+import io.github.sknet.models.data.ImageFolderIterator;
+import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.io.SKNetModelFile;
+import io.github.sknet.models.train.Trainer;
 
-/** {@code sknet evaluate}: accuracy, per-class table and confusion matrix of a model on an image folder. */
+/**
+ * {@code sknet evaluate}: top-1, top-5, loss, per-class table and confusion matrix of a model on an image
+ * folder, every image prepared as the model records ({@link ImagePreprocessing}).
+ */
 final class EvaluateCommand {
     static final String HELP = String.join("\n",
             "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--fold-bn]",
@@ -26,27 +37,43 @@ final class EvaluateCommand {
         int batch = a.integer("--batch", 64, 1);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
-        if (meta.size() < 1) {
+        if (meta.preprocessing() == null) {
             throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
         }
-        ImageFolderData d = ImageFolderData.all(data, meta.size(), batch);
-        if (!new java.util.HashSet<>(d.classes).equals(new java.util.HashSet<>(meta.classes()))) {
-            throw CliException.usage("evaluate: the folder's classes " + d.classes + " differ from the model's "
+        ImageFolder folder;
+        try {
+            folder = ImageFolder.all(data);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("evaluate: " + e.getMessage());
+        }
+        folder.warnings().forEach(w -> System.err.println("sknet evaluate: warning: " + w));
+        if (!new HashSet<>(folder.classes()).equals(new HashSet<>(meta.classes()))) {
+            throw CliException.usage("evaluate: the folder's classes " + folder.classes() + " differ from the model's "
                     + meta.classes());
         }
-        d.useClassOrder(meta.classes());
+        // labels in the model's class order
+        List<ImageFolder.Sample> samples = new ArrayList<>();
+        for (ImageFolder.Sample s : folder.train()) {
+            samples.add(new ImageFolder.Sample(s.file(), meta.classes().indexOf(folder.classes().get(s.label()))));
+        }
         ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
-        Evaluation ev = new Evaluation(meta.classes(), 1);
-        g.doEvaluation(d.iterator, ev);
-        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch(), d.images, d.classes.size());
+        Trainer.Evaluated r;
+        try {
+            r = Trainer.evaluate(g, ImageFolderIterator.forEvaluation(samples, meta.classes(), batch, meta.preprocessing()));
+        } catch (IllegalArgumentException e) {
+            throw CliException.failure("evaluate: " + e.getMessage(), e);
+        }
+        Evaluation ev = r.evaluation();
+        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch(), samples.size(),
+                folder.classes().size());
         System.out.printf("%-20s %9s %9s %9s %7s%n", "class", "precision", "recall", "f1", "images");
         for (int c = 0; c < meta.classes().size(); c++) {
             int count = ev.getConfusionMatrix().getActualTotal(c);
-            System.out.printf(java.util.Locale.ROOT, "%-20s %9.4f %9.4f %9.4f %7d%n", meta.classes().get(c),
-                    ev.precision(c), ev.recall(c), ev.f1(c), count);
+            System.out.printf(Locale.ROOT, "%-20s %9.4f %9.4f %9.4f %7d%n", meta.classes().get(c), ev.precision(c),
+                    ev.recall(c), ev.f1(c), count);
         }
         System.out.println(ev.confusionMatrix());
-        System.out.printf(java.util.Locale.ROOT, "accuracy: %.4f%n", ev.accuracy());
+        System.out.printf(Locale.ROOT, "top-5 accuracy: %.4f%nloss: %.4f%naccuracy: %.4f%n", r.top5(), r.loss(), r.top1());
         return 0;
     }
 }

@@ -11,8 +11,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.datavec.image.loader.BaseImageLoader;
-import org.datavec.image.loader.NativeImageLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,13 +18,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.data.ImageFolder;
+import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.io.Npy;
 import io.github.sknet.models.io.SKNetModelFile;
-import io.github.sknet.models.io.ImagePixels;
 
 /**
  * {@code sknet predict}: raw logits in inference mode for a float32 .npy batch [N, 3, H, W] (written as
- * float32 [N, classes]), or the top-5 classes of an image file or every image in a folder.
+ * float32 [N, classes]), or the top-5 classes of an image file or every image in a folder, each image
+ * prepared as the model records (resize, centre crop, normalisation: {@link ImagePreprocessing}).
  */
 final class PredictCommand {
     static final String HELP = String.join("\n",
@@ -62,17 +62,20 @@ final class PredictCommand {
             System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
         }
-        if (meta.size() < 1) {
+        ImagePreprocessing prep = meta.preprocessing();
+        if (prep == null) {
             throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown)");
         }
         List<Path> images = images(input);
-        NativeImageLoader loader = new NativeImageLoader(meta.size(), meta.size(), 3);
+        int side = prep.size(), per = 3 * side * side;
         for (Path p : images) {
             INDArray x;
             try {
-                x = ImagePixels.fromDataVec(loader.asMatrix(p.toFile()));
-            } catch (IOException | RuntimeException e) {
-                throw CliException.failure("predict: cannot read image " + p + ": " + e.getMessage(), e);
+                float[] px = new float[per];
+                prep.toChw(prep.evalView(ImagePreprocessing.decode(p)), px, 0);
+                x = Nd4j.create(px, new long[] {1, 3, side, side}, DataType.FLOAT);
+            } catch (RuntimeException e) {
+                throw CliException.failure("predict: " + e.getMessage(), e);
             }
             INDArray l = logits(g, x, 1).getRow(0);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
@@ -111,13 +114,9 @@ final class PredictCommand {
         if (Files.isRegularFile(input)) {
             return List.of(input);
         }
-        Set<String> formats = Set.of(BaseImageLoader.ALLOWED_FORMATS);
         try (Stream<Path> s = Files.walk(input)) {
-            List<Path> out = s.filter(Files::isRegularFile).filter(p -> {
-                String n = p.getFileName().toString();
-                int dot = n.lastIndexOf('.');
-                return dot > 0 && formats.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
-            }).sorted().collect(Collectors.toList());
+            List<Path> out = s.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted()
+                    .collect(Collectors.toList());
             if (out.isEmpty()) {
                 throw CliException.usage("predict: no images in " + input);
             }

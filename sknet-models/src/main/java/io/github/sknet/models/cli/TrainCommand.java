@@ -5,89 +5,115 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
+import io.github.sknet.models.data.Augmentation;
+import io.github.sknet.models.data.ImageFolder;
+import io.github.sknet.models.data.ImageFolderIterator;
+import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.AtomicFiles;
 import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.report.TrainingPlot;
+import io.github.sknet.models.train.Trainer;
+import io.github.sknet.models.train.TrainingRecipe;
+import io.github.sknet.models.train.WarmupSchedule;
 
 /**
- * {@code sknet train}: trains an SKNet on the built-in synthetic shapes (default) or an image folder,
- * evaluates on a held-out split after every epoch, and keeps in the output folder: model.zip (final),
- * checkpoint.zip (with updater state, for --resume), metrics.json and training.png.
+ * {@code sknet train}: trains an SKNet on the built-in synthetic shapes (default) or an image folder with
+ * a {@link TrainingRecipe}, evaluates on held-out images after every epoch, and keeps in the output
+ * folder: model.zip (final), best.zip (best held-out top-1), checkpoint.zip (with updater state, for
+ * --resume), metrics.json and training.png.
  */
 final class TrainCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet train [--data DIR] [--arch A] [--size S] [--epochs N] [--batch B] [--lr LR] [--out DIR]",
-            "                   [--resume] [--seed N] [--train-images N] [--held-out-images N]",
-            "  --data DIR            image folder, one sub-folder per class (default: built-in synthetic shapes)",
+            "usage: sknet train [--data DIR] [--arch A] [--size S] [--epochs N] [--batch B] [--out DIR] [--resume]",
+            "                   [--optimizer O] [--lr LR] [--weight-decay WD] [--momentum M] [--warmup-epochs E]",
+            "                   [--schedule cosine|step|constant] [--step-epochs E] [--step-gamma G]",
+            "                   [--label-smoothing EPS] [--clip-grad NORM] [--crop-scale MIN] [--hflip P] [--no-augment]",
+            "                   [--no-background] [--bn-recalibrate N] [--stop-after N] [--seed N]",
+            "                   [--train-images N] [--held-out-images N]",
+            "  --data DIR            image folder: DIR/<class>/*.png (80/20 stratified split, every image used) or",
+            "                        DIR/train/<class>/ and DIR/val/<class>/ (used as given); default: synthetic shapes",
             "  --arch A              sknet_small (default), sknet_cifar, sknet26, sknet50, sknet101, skresnet18, ...",
             "  --size S              input size in pixels (default 32)",
             "  --epochs N            total epochs (default 6; with --resume, the total to reach)",
             "  --batch B             mini-batch size (default 64)",
-            "  --lr LR               Adam learning rate (default 0.002)",
             "  --out DIR             output folder (default sknet-out)",
-            "  --resume              continue from DIR/checkpoint.zip",
+            "  --resume              continue from DIR/checkpoint.zip (schedule, data order and augmentation continue",
+            "                        exactly; keep --epochs of the first run)",
+            "  --stop-after N        stop after epoch N of the --epochs schedule (continue later with --resume)",
+            "  --optimizer O         sgd (default: Nesterov momentum), adamw, adam",
+            "  --lr LR               peak learning rate (default: sgd 0.1 x B/128, adam/adamw 0.001 x B/64)",
+            "  --weight-decay WD     on conv and dense weights, not BatchNorm or biases (default: sgd 5e-4, adamw 0.05,",
+            "                        adam 0)",
+            "  --momentum M          SGD momentum (default 0.9)",
+            "  --warmup-epochs E     linear warm-up (default 1)",
+            "  --schedule S          after warm-up: cosine to 0 (default), step, constant",
+            "  --step-epochs E       step schedule: epochs between steps (default 30)",
+            "  --step-gamma G        step schedule: factor per step (default 0.1)",
+            "  --label-smoothing EPS (default 0.1)",
+            "  --clip-grad NORM      clip each layer's gradient to this L2 norm (default: off)",
+            "  --crop-scale MIN      image folders: random-resized-crop area fraction MIN..1 (default 0.35)",
+            "  --hflip P             image folders: horizontal flip probability (default 0.5; 0 for digits or text)",
+            "  --no-augment          image folders: train on the evaluation view (no crop, no flip)",
+            "  --no-background       decode images on the training thread (default: a background thread)",
+            "  --bn-recalibrate N    recompute BatchNorm statistics on N training batches after each epoch",
+            "                        (default 50; 0 keeps the running averages)",
             "  --train-images N      synthetic data: training images (default 4000)",
             "  --held-out-images N   synthetic data: held-out images (default 1000)");
+
+    /** Options that shape the optimiser and schedule; a resumed run takes them from its checkpoint. */
+    private static final List<String> RECIPE_OPTIONS = List.of("--optimizer", "--lr", "--weight-decay", "--momentum",
+            "--warmup-epochs", "--schedule", "--step-epochs", "--step-gamma", "--clip-grad");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private TrainCommand() {
     }
 
+    /** The data of one run: iterators and what the metadata needs. */
+    private record Data(DataSetIterator train, DataSetIterator heldOut, DataSetIterator recalibration, List<String> classes,
+                        int trainImages, String description) {
+    }
+
     static int run(String[] argv) throws IOException {
         Args a = new Args("train", argv, Set.of("--data", "--arch", "--size", "--epochs", "--batch", "--lr", "--out",
-                "--seed", "--train-images", "--held-out-images"), Set.of("--resume", "--verbose"));
+                "--seed", "--train-images", "--held-out-images", "--optimizer", "--weight-decay", "--momentum",
+                "--warmup-epochs", "--schedule", "--step-epochs", "--step-gamma", "--label-smoothing", "--clip-grad",
+                "--crop-scale", "--hflip", "--bn-recalibrate", "--stop-after"),
+                Set.of("--resume", "--verbose", "--no-augment", "--no-background"));
         SKNetVariant variant = variant(a.string("--arch", "sknet_small"));
         int size = a.integer("--size", 32, 16);
         int epochs = a.integer("--epochs", 6, 1);
         int batch = a.integer("--batch", 64, 1);
-        double lr = a.decimal("--lr", 2e-3);
+        int stopAfter = Math.min(epochs, a.integer("--stop-after", epochs, 1));
         long seed = a.integer("--seed", 42, 0);
+        TrainingRecipe recipe = recipe(a, batch);
         Path out = Path.of(a.string("--out", "sknet-out"));
         Files.createDirectories(out);
-
-        // data
-        DataSetIterator train, heldOut;
-        List<String> classes;
-        int trainImages;
-        if (a.has("--data")) {
-            ImageFolderData[] parts = ImageFolderData.split(Path.of(a.required("--data")), size, batch, 0.2, seed);
-            train = parts[0].iterator;
-            heldOut = parts[1].iterator;
-            classes = parts[0].classes;
-            trainImages = parts[0].images;
-            System.out.printf("data: %s, %d classes, %d training / %d held-out images%n", a.required("--data"),
-                    classes.size(), parts[0].images, parts[1].images);
-        } else {
-            int n = a.integer("--train-images", 4000, 1);
-            int m = a.integer("--held-out-images", 1000, 1);
-            SyntheticShapes shapes = new SyntheticShapes(size, seed);
-            train = shapes.iterator(n, batch);
-            heldOut = new SyntheticShapes(size, seed + 1).iterator(m, batch);
-            classes = shapes.classNames();
-            trainImages = n;
-            System.out.printf("data: built-in synthetic shapes %dx%d, %d classes %s, %d training / %d held-out images%n",
-                    size, size, classes.size(), classes, n, m);
-        }
+        ImagePreprocessing prep = ImagePreprocessing.plain(size);
+        Data data = data(a, prep, batch, seed);
+        int itersPerEpoch = (data.trainImages + batch - 1) / batch;
 
         // model
         Path checkpoint = out.resolve("checkpoint.zip");
         Path metricsFile = out.resolve("metrics.json");
         ComputationGraph g;
-        List<double[]> history = new ArrayList<>(); // {loss, accuracy, seconds, images/s}
+        List<Trainer.EpochResult> history = new ArrayList<>();
         int done = 0;
         if (a.flag("--resume")) {
             if (!Files.isRegularFile(checkpoint)) {
@@ -95,56 +121,161 @@ final class TrainCommand {
             }
             g = ModelFiles.load(checkpoint, true);
             SKNetModelFile.Meta meta = ModelFiles.meta(checkpoint, g);
-            if (!meta.arch().equals(variant.id()) || meta.size() != size || !meta.classes().equals(classes)) {
+            if (!meta.arch().equals(variant.id()) || meta.size() != size || !meta.classes().equals(data.classes)) {
                 throw CliException.usage("train --resume: the checkpoint is " + meta.arch() + " at " + meta.size()
-                        + "px with classes " + meta.classes() + ", not " + variant.id() + " at " + size + "px with " + classes);
+                        + "px with classes " + meta.classes() + ", not " + variant.id() + " at " + size + "px with "
+                        + data.classes);
             }
             done = meta.epochsDone();
             history = readHistory(metricsFile, done);
+            for (String o : RECIPE_OPTIONS) {
+                if (a.has(o)) {
+                    System.err.println("sknet train: warning: " + o + " is ignored with --resume: the checkpoint's "
+                            + "optimiser, schedule and regularisation continue");
+                }
+            }
             System.out.printf("resuming %s from %s after epoch %d%n", variant.id(), checkpoint, done);
         } else {
-            g = SKNet.builder(variant).numClasses(classes.size()).inputShape(3, size, size).seed(seed)
-                    .updater(new Adam(lr)).build().init();
+            g = SKNet.builder(variant).numClasses(data.classes.size()).inputShape(3, size, size).seed(seed)
+                    .updater(recipe.updater(itersPerEpoch, epochs)).regularization(recipe.regularization())
+                    .clipGradient(recipe.clipGradient()).build().init();
             System.out.printf("model: %s, %,d parameters, input 3x%dx%d%n", variant.id(), g.numParams(), size, size);
         }
+        System.out.println("recipe: " + recipe + ", " + epochs + " epochs of " + itersPerEpoch + " steps");
         if (done >= epochs) {
             System.out.printf("nothing to do: %d of %d epochs already done%n", done, epochs);
         }
 
-        for (int e = done + 1; e <= epochs; e++) {
-            ProgressBar bar = new ProgressBar(System.out, String.format(Locale.ROOT, "epoch %d/%d", e, epochs), trainImages);
-            train.reset();
-            double lossSum = 0;
-            int batches = 0;
-            while (train.hasNext()) {
-                DataSet ds = train.next();
-                g.fit(ds);
-                lossSum += g.score();
-                batches++;
-                bar.update(ds.numExamples(), lossSum / batches);
-            }
-            double seconds = bar.seconds();
-            heldOut.reset();
-            Evaluation ev = g.evaluate(heldOut);
-            history.add(new double[] {lossSum / Math.max(batches, 1), ev.accuracy(), seconds, trainImages / seconds});
-            System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f, held-out accuracy %.4f (%.1f s)%n", e, epochs,
-                    lossSum / Math.max(batches, 1), ev.accuracy(), seconds);
-            ModelFiles.save(g, new SKNetModelFile.Meta(variant.id(), size, classes, e), checkpoint, true);
-            writeMetrics(metricsFile, variant, size, classes, history);
-            List<Double> losses = new ArrayList<>(), accs = new ArrayList<>();
-            for (double[] h : history) {
-                losses.add(h[0]);
-                accs.add(h[1]);
-            }
-            TrainingPlot.write(out.resolve("training.png"), losses, accs, variant.id() + " on " + (a.has("--data")
-                    ? Path.of(a.required("--data")).getFileName() : "synthetic shapes"));
+        SKNetModelFile.Meta meta = new SKNetModelFile.Meta(variant.id(), size, data.classes, done, prep);
+        List<Trainer.EpochResult> h = history;
+        ComputationGraph net = g;
+        String title = variant.id() + " on " + data.description;
+        ProgressBar[] bar = new ProgressBar[1];
+        Trainer trainer = new Trainer(recipe).background(!a.flag("--no-background"))
+                .recalibrationBatches(a.integer("--bn-recalibrate", 50, 0));
+        try {
+            trainer.fit(g, data.train, data.heldOut, data.recalibration, done + 1, stopAfter, itersPerEpoch, epochs,
+                    (epoch, images, loss) -> {
+                        if (bar[0] == null) {
+                            bar[0] = new ProgressBar(System.out, String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs),
+                                    data.trainImages);
+                        }
+                        bar[0].update(images, loss);
+                    },
+                    r -> {
+                        bar[0] = null;
+                        boolean best = h.stream().allMatch(p -> r.heldOutTop1() > p.heldOutTop1());
+                        h.add(r);
+                        System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f, lr %.4g, held-out top-1 %.4f, "
+                                        + "top-5 %.4f, loss %.4f (%.1f s, %.0f images/s)%s%n", r.epoch(), epochs,
+                                r.trainLoss(), r.learningRate(), r.heldOutTop1(), r.heldOutTop5(), r.heldOutLoss(),
+                                r.seconds(), r.imagesPerSecond(), best ? ", best so far" : "");
+                        SKNetModelFile.Meta m = meta.withEpochsDone(r.epoch());
+                        // metrics first: a crash after it leaves a checkpoint one epoch behind, which --resume
+                        // redoes exactly; the history of the epochs before is never lost
+                        writeMetrics(metricsFile, meta, recipe, h);
+                        ModelFiles.save(net, m, checkpoint, true);
+                        if (best) {
+                            ModelFiles.save(net, m, out.resolve("best.zip"), false);
+                        }
+                        TrainingPlot.write(out.resolve("training.png"), h.stream().map(Trainer.EpochResult::trainLoss).toList(),
+                                h.stream().map(Trainer.EpochResult::heldOutTop1).toList(),
+                                h.stream().map(Trainer.EpochResult::learningRate).toList(), title);
+                    });
+        } catch (Trainer.DivergedException e) {
+            throw CliException.failure("train: " + e.getMessage(), e);
         }
-        ModelFiles.save(g, new SKNetModelFile.Meta(variant.id(), size, classes, Math.max(done, epochs)),
-                out.resolve("model.zip"), false);
-        double acc = history.isEmpty() ? Double.NaN : history.get(history.size() - 1)[1];
-        System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%nwrote %s, %s, %s, %s%n", acc,
-                out.resolve("model.zip"), checkpoint, metricsFile, out.resolve("training.png"));
+        if (stopAfter < epochs) {
+            System.out.printf("stopped after epoch %d of %d as asked; continue with --resume --epochs %d%n", stopAfter,
+                    epochs, epochs);
+            return 0;
+        }
+        ModelFiles.save(g, meta.withEpochsDone(Math.max(done, epochs)), out.resolve("model.zip"), false);
+        double acc = history.isEmpty() ? Double.NaN : history.get(history.size() - 1).heldOutTop1();
+        System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%nwrote %s, %s, %s, %s, %s%n", acc,
+                out.resolve("model.zip"), out.resolve("best.zip"), checkpoint, metricsFile, out.resolve("training.png"));
         return 0;
+    }
+
+    private static TrainingRecipe recipe(Args a, int batch) {
+        try {
+            TrainingRecipe.Optimizer o = TrainingRecipe.Optimizer.byName(a.string("--optimizer", "sgd"));
+            TrainingRecipe d = TrainingRecipe.defaults(o, batch);
+            String schedule = a.string("--schedule", "cosine");
+            WarmupSchedule.Decay decay = switch (schedule) {
+                case "cosine" -> WarmupSchedule.Decay.COSINE;
+                case "step" -> WarmupSchedule.Decay.STEP;
+                case "constant" -> WarmupSchedule.Decay.CONSTANT;
+                default -> throw new IllegalArgumentException("--schedule must be cosine, step or constant, got '"
+                        + schedule + "'");
+            };
+            return new TrainingRecipe(o, a.decimal("--lr", d.learningRate()), nonNegative(a, "--momentum", d.momentum()),
+                    nonNegative(a, "--weight-decay", d.weightDecay()), nonNegative(a, "--warmup-epochs", d.warmupEpochs()),
+                    decay, a.decimal("--step-epochs", d.stepEpochs()), a.decimal("--step-gamma", d.stepGamma()),
+                    nonNegative(a, "--label-smoothing", d.labelSmoothing()), nonNegative(a, "--clip-grad", 0));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("train: " + e.getMessage());
+        }
+    }
+
+    /** Args.decimal insists on > 0; these options also take 0. */
+    private static double nonNegative(Args a, String name, double dflt) {
+        if (!a.has(name)) {
+            return dflt;
+        }
+        String v = a.string(name, null);
+        double d;
+        try {
+            d = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw CliException.usage("train: " + name + " must be a number, got '" + v + "'");
+        }
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw CliException.usage("train: " + name + " must be >= 0, got " + v);
+        }
+        return d;
+    }
+
+    private static Data data(Args a, ImagePreprocessing prep, int batch, long seed) {
+        if (!a.has("--data")) {
+            int n = a.integer("--train-images", 4000, 1);
+            int m = a.integer("--held-out-images", 1000, 1);
+            SyntheticShapes shapes = new SyntheticShapes(prep.size(), seed);
+            DataSetIterator train = shapes.iterator(n, batch);
+            System.out.printf("data: built-in synthetic shapes %dx%d, %d classes %s, %d training / %d held-out images%n",
+                    prep.size(), prep.size(), shapes.numClasses(), shapes.classNames(), n, m);
+            return new Data(train, new SyntheticShapes(prep.size(), seed + 1).iterator(m, batch), train,
+                    shapes.classNames(), n, "synthetic shapes");
+        }
+        Path dir = Path.of(a.required("--data"));
+        ImageFolder folder;
+        Augmentation aug;
+        try {
+            folder = ImageFolder.open(dir, 0.2, seed);
+            aug = a.flag("--no-augment") ? Augmentation.NONE
+                    : new Augmentation(a.decimal("--crop-scale", 0.35), 1, nonNegative(a, "--hflip", 0.5));
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("train: " + e.getMessage());
+        } catch (java.io.UncheckedIOException e) {
+            throw CliException.failure("train: " + e.getMessage(), e);
+        }
+        folder.warnings().forEach(w -> System.err.println("sknet train: warning: " + w));
+        if (folder.heldOut().isEmpty()) {
+            throw CliException.usage("train: " + dir + " leaves no held-out images (each class needs 2 or more)");
+        }
+        List<String> classes = folder.classes();
+        System.out.printf("data: %s, %d classes, %d training / %d held-out images (%s), per class %s%n", dir,
+                classes.size(), folder.train().size(), folder.heldOut().size(),
+                folder.givenSplit() ? "train/ and val/ as given" : "stratified 80/20 split",
+                Arrays.toString(folder.counts(folder.train())));
+        System.out.println("augmentation: " + (aug.isNone() ? "none" : String.format(Locale.ROOT,
+                "random-resized-crop %.2f-1, horizontal flip %.2f", aug.minScale(), aug.flip())));
+        ImageFolderIterator train = new ImageFolderIterator(folder.train(), classes, batch, prep, aug, true, seed);
+        // recalibration sees the training images as inference will: the evaluation view, a fixed order
+        ImageFolderIterator recal = new ImageFolderIterator(folder.train(), classes, batch, prep, Augmentation.NONE, true,
+                seed + 1);
+        return new Data(train, ImageFolderIterator.forEvaluation(folder.heldOut(), classes, batch, prep), recal, classes,
+                folder.train().size(), dir.getFileName().toString());
     }
 
     static SKNetVariant variant(String id) {
@@ -155,33 +286,56 @@ final class TrainCommand {
         }
     }
 
-    private static void writeMetrics(Path file, SKNetVariant v, int size, List<String> classes, List<double[]> history)
-            throws IOException {
-        StringBuilder sb = new StringBuilder("{\n  \"arch\": \"").append(v.id()).append("\",\n  \"size\": ").append(size)
-                .append(",\n  \"classes\": ").append(classes.size()).append(",\n  \"epochs\": [\n");
-        for (int i = 0; i < history.size(); i++) {
-            double[] h = history.get(i);
-            sb.append(String.format(Locale.ROOT, "    {\"epoch\": %d, \"train_loss\": %.6f, \"held_out_accuracy\": %.6f, "
-                    + "\"seconds\": %.2f, \"images_per_second\": %.1f}%s%n", i + 1, h[0], h[1], h[2], h[3],
-                    i + 1 < history.size() ? "," : ""));
+    private static void writeMetrics(Path file, SKNetModelFile.Meta meta, TrainingRecipe recipe,
+                                     List<Trainer.EpochResult> history) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("arch", meta.arch());
+        o.put("size", meta.size());
+        o.put("classes", meta.classes().size());
+        o.put("recipe", recipe.toString());
+        ArrayNode epochs = o.putArray("epochs");
+        Trainer.EpochResult best = null;
+        for (Trainer.EpochResult r : history) {
+            ObjectNode e = epochs.addObject();
+            e.put("epoch", r.epoch());
+            e.put("train_loss", r.trainLoss());
+            e.put("learning_rate", r.learningRate());
+            e.put("held_out_accuracy", r.heldOutTop1());
+            e.put("held_out_top5", r.heldOutTop5());
+            e.put("held_out_loss", r.heldOutLoss());
+            e.put("seconds", r.seconds());
+            e.put("images_per_second", r.imagesPerSecond());
+            best = best == null || r.heldOutTop1() > best.heldOutTop1() ? r : best;
         }
-        double last = history.isEmpty() ? Double.NaN : history.get(history.size() - 1)[1];
-        sb.append(String.format(Locale.ROOT, "  ],\n  \"final_held_out_accuracy\": %.6f\n}\n", last));
-        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(file, o -> o.write(bytes));
+        if (best != null) {
+            o.put("best_epoch", best.epoch());
+            o.put("best_held_out_accuracy", best.heldOutTop1());
+            o.put("final_held_out_accuracy", history.get(history.size() - 1).heldOutTop1());
+        }
+        byte[] bytes = JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    /** The first {@code epochs} entries of an earlier metrics.json. */
-    private static List<double[]> readHistory(Path file, int epochs) throws IOException {
-        List<double[]> out = new ArrayList<>();
+    /** The entries of epochs 1..{@code epochs} of an earlier metrics.json (a later entry is an epoch being redone). */
+    private static List<Trainer.EpochResult> readHistory(Path file, int epochs) throws IOException {
+        List<Trainer.EpochResult> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return out;
         }
-        Matcher m = Pattern.compile("\"train_loss\": ([0-9.eE+-]+), \"held_out_accuracy\": ([0-9.eE+-]+), "
-                + "\"seconds\": ([0-9.eE+-]+), \"images_per_second\": ([0-9.eE+-]+)").matcher(Files.readString(file));
-        while (m.find() && out.size() < epochs) {
-            out.add(new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
-                    Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4))});
+        JsonNode o;
+        try {
+            o = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw CliException.failure("train --resume: cannot read " + file + ": " + e.getMessage(), e);
+        }
+        for (JsonNode e : o.path("epochs")) {
+            int epoch = e.path("epoch").asInt();
+            if (epoch >= 1 && epoch <= epochs) {
+                out.add(new Trainer.EpochResult(epoch, e.path("train_loss").asDouble(), e.path("learning_rate").asDouble(),
+                        e.path("held_out_accuracy").asDouble(), e.path("held_out_top5").asDouble(),
+                        e.path("held_out_loss").asDouble(), e.path("seconds").asDouble(),
+                        e.path("images_per_second").asDouble()));
+            }
         }
         return out;
     }

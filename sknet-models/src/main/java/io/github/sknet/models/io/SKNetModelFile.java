@@ -6,13 +6,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.io.UncheckedIOException;
+
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ArrayNode;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
 import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.data.ImagePreprocessing;
 
 /**
  * SKNet model zips: DL4J's ModelSerializer format (readable by any DL4J code) plus a small JSON entry
@@ -27,12 +32,15 @@ public final class SKNetModelFile {
     /**
      * What is stored beside the network.
      *
-     * @param arch       the {@link io.github.sknet.models.SKNetVariant#id() variant id}, or "unknown"
-     * @param size       input height and width in pixels, or -1 if unknown
-     * @param classes    class names in label (output column) order
-     * @param epochsDone epochs trained so far
+     * @param arch          the {@link io.github.sknet.models.SKNetVariant#id() variant id}, or "unknown"
+     * @param size          input height and width in pixels, or -1 if unknown
+     * @param classes       class names in label (output column) order
+     * @param epochsDone    epochs trained so far
+     * @param preprocessing how image files become the network's input (null where the size is unknown)
      */
-    public record Meta(String arch, int size, List<String> classes, int epochsDone) {
+    public record Meta(String arch, int size, List<String> classes, int epochsDone, ImagePreprocessing preprocessing) {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
         public Meta {
             Objects.requireNonNull(arch, "arch");
             classes = List.copyOf(Objects.requireNonNull(classes, "classes"));
@@ -41,33 +49,72 @@ public final class SKNetModelFile {
             }
         }
 
+        /** With the plain preparation of {@code sknet train}: the whole image at size x size, values in [0, 1]. */
+        public Meta(String arch, int size, List<String> classes, int epochsDone) {
+            this(arch, size, classes, epochsDone, size > 0 ? ImagePreprocessing.plain(size) : null);
+        }
+
+        public Meta withEpochsDone(int epochs) {
+            return new Meta(arch, size, classes, epochs, preprocessing);
+        }
+
         public String toJson() {
-            StringBuilder sb = new StringBuilder("{\"arch\": \"").append(arch).append("\", \"size\": ").append(size)
-                    .append(", \"epochs_done\": ").append(epochsDone).append(", \"classes\": [");
-            for (int i = 0; i < classes.size(); i++) {
-                sb.append(i == 0 ? "" : ", ").append('"').append(classes.get(i).replace("\"", "'")).append('"');
+            ObjectNode o = JSON.createObjectNode();
+            o.put("arch", arch);
+            o.put("size", size);
+            o.put("epochs_done", epochsDone);
+            ArrayNode c = o.putArray("classes");
+            classes.forEach(c::add);
+            if (preprocessing != null) {
+                ObjectNode p = o.putObject("preprocessing");
+                p.put("size", preprocessing.size());
+                p.put("crop_pct", preprocessing.cropPct());
+                p.put("interpolation", "bicubic");
+                p.put("channels", "RGB");
+                ArrayNode mean = p.putArray("mean"), std = p.putArray("std");
+                for (int i = 0; i < 3; i++) {
+                    mean.add(preprocessing.mean()[i]);
+                    std.add(preprocessing.std()[i]);
+                }
             }
-            return sb.append("]}").toString();
+            try {
+                return JSON.writeValueAsString(o);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         public static Meta fromJson(String json) {
-            String arch = group(json, "\"arch\":\\s*\"([^\"]*)\"");
-            int size = Integer.parseInt(group(json, "\"size\":\\s*(-?\\d+)"));
-            int epochs = Integer.parseInt(group(json, "\"epochs_done\":\\s*(\\d+)"));
-            List<String> classes = new ArrayList<>();
-            Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(group(json, "\"classes\":\\s*\\[([^\\]]*)\\]"));
-            while (m.find()) {
-                classes.add(m.group(1));
+            JsonNode o;
+            try {
+                o = JSON.readTree(json);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("model metadata is not JSON: " + e.getMessage(), e);
             }
-            return new Meta(arch, size, classes, epochs);
+            String arch = required(o, "arch").asText();
+            int size = required(o, "size").asInt();
+            int epochs = required(o, "epochs_done").asInt();
+            List<String> classes = new ArrayList<>();
+            required(o, "classes").forEach(n -> classes.add(n.asText()));
+            JsonNode p = o.get("preprocessing");
+            if (p == null) {
+                return new Meta(arch, size, classes, epochs);
+            }
+            double[] mean = new double[3], std = new double[3];
+            for (int i = 0; i < 3; i++) {
+                mean[i] = required(p, "mean").get(i).asDouble();
+                std[i] = required(p, "std").get(i).asDouble();
+            }
+            return new Meta(arch, size, classes, epochs, new ImagePreprocessing(required(p, "size").asInt(),
+                    required(p, "crop_pct").asDouble(), mean, std));
         }
 
-        private static String group(String json, String regex) {
-            Matcher m = Pattern.compile(regex).matcher(json);
-            if (!m.find()) {
-                throw new IllegalArgumentException("model metadata lacks " + regex);
+        private static JsonNode required(JsonNode o, String key) {
+            JsonNode n = o.get(key);
+            if (n == null) {
+                throw new IllegalArgumentException("model metadata lacks \"" + key + "\"");
             }
-            return m.group(1);
+            return n;
         }
     }
 

@@ -24,6 +24,7 @@ public final class TrainingPlot {
     private static final int HEIGHT = 500;
     private static final int LOSS_AXIS = 0;
     private static final int ACCURACY_AXIS = 1;
+    private static final int LR_AXIS = 2;
 
     private TrainingPlot() {
     }
@@ -36,6 +37,15 @@ public final class TrainingPlot {
      */
     public static void write(Path png, List<Double> trainLoss, List<Double> heldOutAccuracy, String title)
             throws IOException {
+        write(png, trainLoss, heldOutAccuracy, null, title);
+    }
+
+    /**
+     * The same with each epoch's learning rate (of its last step) on a third axis; {@code learningRate}
+     * may be null.
+     */
+    public static void write(Path png, List<Double> trainLoss, List<Double> heldOutAccuracy, List<Double> learningRate,
+                             String title) throws IOException {
         Objects.requireNonNull(png, "png");
         Objects.requireNonNull(title, "title");
         double[] loss = values("trainLoss", trainLoss);
@@ -45,14 +55,32 @@ public final class TrainingPlot {
                     + loss.length + " and " + accuracy.length);
         }
         XYChart chart = chart(loss, accuracy, title);
+        if (learningRate != null) {
+            double[] lr = values("learningRate", learningRate);
+            if (lr.length != loss.length) {
+                throw new IllegalArgumentException("learningRate needs one value per epoch, got " + lr.length + " for "
+                        + loss.length + " epochs");
+            }
+            chart.setYAxisGroupTitle(LR_AXIS, "learning rate");
+            chart.getStyler().setYAxisGroupPosition(LR_AXIS, Styler.YAxisPosition.Left);
+            chart.getStyler().setYAxisMin(LR_AXIS, 0.0);
+            XYSeries lrSeries = chart.addSeries("learning rate", epochs(lr.length), lr);
+            lrSeries.setMarker(SeriesMarkers.SQUARE);
+            lrSeries.setYAxisGroup(LR_AXIS);
+        }
         AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
-    private static XYChart chart(double[] loss, double[] accuracy, String title) {
-        double[] epochs = new double[loss.length];
-        for (int i = 0; i < epochs.length; i++) {
+    private static double[] epochs(int n) {
+        double[] epochs = new double[n];
+        for (int i = 0; i < n; i++) {
             epochs[i] = i + 1;
         }
+        return epochs;
+    }
+
+    private static XYChart chart(double[] loss, double[] accuracy, String title) {
+        double[] epochs = epochs(loss.length);
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("epoch").build();
         chart.setYAxisGroupTitle(LOSS_AXIS, "training loss");
         chart.setYAxisGroupTitle(ACCURACY_AXIS, "held-out accuracy");
