@@ -28,7 +28,7 @@ public final class StateDictFile {
     /** Which format the file's bytes are in; throws (one line) if none. */
     public static Format detect(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("weights file not found: " + file);
+            throw fail(file, "weights file not found");
         }
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
