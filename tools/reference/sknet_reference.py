@@ -6,8 +6,8 @@ Run from the repository root with Debian's PyTorch 1.13:
     /usr/bin/python3 tools/reference/sknet_reference.py counts     # print params / MACs, check SPEC.md
     /usr/bin/python3 tools/reference/sknet_reference.py fixtures   # write the files below
 
-`fixtures` writes, into sknet-models/src/test/resources/fixtures/ (numpy.savez, uncompressed,
-every array at least 1-d because the Java npz reader cannot read 0-d arrays):
+`fixtures` writes, into sknet-models/src/test/resources/fixtures/ (numpy.savez, uncompressed; the
+state_dict exactly as PyTorch has it, 0-d num_batches_tracked included):
 
 - sknet26_synthetic_logits.npz      x [2,3,64,64] float32, logits [2,10] float32, num_classes [10] int64
 - sknet_cifar_synthetic_logits.npz  x [2,3,32,32] float32, logits [2,10] float32, num_classes [10] int64
@@ -244,8 +244,6 @@ def counts():
 
 
 def save_npz(name, arrays):
-    for k, v in arrays.items():
-        assert v.ndim >= 1, f"{name}:{k} is 0-d"
     path = os.path.join(FIXTURES, name)
     np.savez(path, **arrays)
     return path
@@ -280,9 +278,9 @@ def logits_fixture(variant, shape):
 def tiny_fixture():
     model = TinyUnitModel()
     sd = synthetic_state_dict(model)
-    arrays = {k: v.numpy() for k, v in sd.items()}
-    # num_batches_tracked is 0-d in PyTorch; the Java npz reader needs >= 1-d.
-    arrays = {k: (v.reshape(1) if v.ndim == 0 else v) for k, v in arrays.items()}
+    # exactly as `import-torch --help` says: 0-d int64 num_batches_tracked included
+    arrays = {k: v.numpy() for k, v in model.state_dict().items()}
+    assert arrays["stage_1.0.conv1.1.num_batches_tracked"].ndim == 0
     path = save_npz("tiny_state_dict.npz", arrays)
     size = os.path.getsize(path)
     assert size < 200_000

@@ -3,7 +3,6 @@ package io.github.sknet.models;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 
 import io.github.sknet.layer.sk.SKConv;
-import io.github.sknet.layer.sk.SKConvConfig;
 
 /**
  * SPEC.md's SK unit: 1x1 conv in->mid + BN + ReLU, SKConv(mid, stride), 1x1 conv mid->out + BN, plus the
@@ -14,12 +13,12 @@ final class SKBottleneck {
     private SKBottleneck() {
     }
 
-    static String add(GraphBuilder gb, String p, int in, int mid, int out, int stride, String input) {
+    static String add(GraphBuilder gb, SKNetVariant v, String p, int in, int mid, int out, int stride, String input) {
         if (in == out && stride != 1) {
             throw new IllegalArgumentException("SK unit '" + p + "': an identity shortcut needs stride 1, got " + stride);
         }
         String h = Units.convBn(gb, p + ".conv1", in, mid, 1, 1, 0, true, input);
-        h = SKConv.add(gb, p + ".conv2_sk", SKConvConfig.builder(mid).stride(stride).build(), h);
+        h = SKConv.add(gb, p + ".conv2_sk", v.skConv(mid, mid, stride), h);
         h = Units.convBn(gb, p + ".conv3", mid, out, 1, 1, 0, false, h);
         String shortcut = in == out ? input : Units.convBn(gb, p + ".shortcut", in, out, 1, stride, 0, false, input);
         return Units.addRelu(gb, p, h, shortcut);

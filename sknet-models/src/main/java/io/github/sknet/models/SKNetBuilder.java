@@ -123,8 +123,8 @@ public final class SKNetBuilder {
                 int in = u == 0 ? st[0] : st[2];
                 int stride = u == 0 ? st[3] : 1;
                 h = variant.block() == SKNetVariant.Block.BOTTLENECK
-                        ? SKBottleneck.add(gb, name, in, st[1], st[2], stride, h)
-                        : SKBasicBlock.add(gb, name, in, st[1], st[2], stride, h);
+                        ? SKBottleneck.add(gb, variant, name, in, st[1], st[2], stride, h)
+                        : SKBasicBlock.add(gb, variant, name, in, st[1], st[2], stride, h);
             }
         }
         gb.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), h)

@@ -3,6 +3,8 @@ package io.github.sknet.models;
 import java.util.Arrays;
 import java.util.Locale;
 
+import io.github.sknet.layer.sk.SKConvConfig;
+
 /**
  * The named SKNet variants and their defaults, timm-style: one row each. A new variant is a new row.
  * Stage table columns: input channels, middle (SKConv) channels, output channels, stride, units.
@@ -17,10 +19,24 @@ public enum SKNetVariant {
     /** Small images (CIFAR-sized): 3x3 stem, no max pool, half-width bottleneck stages. */
     SKNET_CIFAR("sknet_cifar", Block.BOTTLENECK, Stem.SMALL, 32, 10, new int[][] {
             {64, 64, 128, 1, 2}, {128, 128, 256, 2, 2}, {256, 256, 512, 2, 2}, {512, 512, 1024, 2, 2}}),
-    /** SK-ResNet-18 style: basic blocks with an SKConv in place of the first 3x3. */
-    SKRESNET18("skresnet18", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(2, 2, 2, 2)),
-    /** SK-ResNet-34 style. */
-    SKRESNET34("skresnet34", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(3, 4, 6, 3)),
+    /**
+     * timm's skresnet18 (timm 1.0.29, 11,958,056 parameters at 1000 classes): basic blocks [2, 2, 2, 2]
+     * whose first 3x3 is an SKConv with split input, groups 1, no select bias and
+     * d = make_divisible(C / 8, 16).
+     */
+    SKRESNET18("skresnet18", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(2, 2, 2, 2), SK.TIMM_BASIC),
+    /** timm's skresnet34: as skresnet18 with [3, 4, 6, 3] blocks (22,282,376 parameters). */
+    SKRESNET34("skresnet34", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(3, 4, 6, 3), SK.TIMM_BASIC),
+    /**
+     * timm's skresnext50_32x4d (27,479,784 parameters): SKNet-50 with one bias-free d -> 2C select
+     * projection and d = make_divisible(C / 16, 32) (equal to SKNet-50's max(C / 16, 32)).
+     */
+    SKRESNEXT50_32X4D("skresnext50_32x4d", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(3, 4, 6, 3),
+            SK.TIMM_BOTTLENECK),
+    /** The project's own basic-block SK-ResNet-18: SPEC.md's SKConv (G = 32, per-branch select bias). */
+    SKNET_BASIC18("sknet_basic18", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(2, 2, 2, 2)),
+    /** The project's own basic-block SK-ResNet-34. */
+    SKNET_BASIC34("sknet_basic34", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(3, 4, 6, 3)),
     /**
      * The small-image SKNet `sknet train` uses by default: narrow, so that it trains on 2 CPU cores in
      * minutes (about 0.02 G multiply-adds per 32x32 image, 1/10 of sknet_cifar).
@@ -34,14 +50,28 @@ public enum SKNetVariant {
     /** IMAGENET: 7x7/2 conv + 3x3/2 max pool; SMALL: 3x3/1 conv, no pooling. */
     public enum Stem { IMAGENET, SMALL }
 
+    /**
+     * The SKConv flavour: REFERENCE is SPEC.md's (G = 32, d = max(C / 16, 32), per-branch select bias);
+     * TIMM_BASIC is timm's skresnet18/34 (split input, G = 1, d = make_divisible(C / 8, 16), no select
+     * bias); TIMM_BOTTLENECK is timm's skresnext50_32x4d (G = 32, d = make_divisible(C / 16, 32), no
+     * select bias).
+     */
+    public enum SK { REFERENCE, TIMM_BASIC, TIMM_BOTTLENECK }
+
     private final String id;
     private final Block block;
     private final Stem stem;
     private final int defaultSize;
     private final int defaultClasses;
     private final int[][] stages;
+    private final SK sk;
 
     SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, int[][] stages) {
+        this(id, block, stem, defaultSize, defaultClasses, stages, SK.REFERENCE);
+    }
+
+    SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, int[][] stages, SK sk) {
+        this.sk = sk;
         this.id = id;
         this.block = block;
         this.stem = stem;
@@ -58,6 +88,35 @@ public enum SKNetVariant {
     private static int[][] basicStages(int... units) {
         return new int[][] {{64, 64, 64, 1, units[0]}, {64, 128, 128, 2, units[1]},
                 {128, 256, 256, 2, units[2]}, {256, 512, 512, 2, units[3]}};
+    }
+
+    public SK sk() {
+        return sk;
+    }
+
+    /** Whether this is one of timm's networks (its state_dicts use timm's key names). */
+    public boolean isTimm() {
+        return sk != SK.REFERENCE;
+    }
+
+    /** The SKConv of a unit: {@code in} input channels, {@code channels} C, {@code stride}. */
+    public SKConvConfig skConv(long in, long channels, int stride) {
+        SKConvConfig.Builder b = SKConvConfig.builder(channels).inChannels(in).stride(stride);
+        switch (sk) {
+            case TIMM_BASIC:
+                return b.groups(1).splitInput(true).selectBias(false).attentionWidth(makeDivisible(channels / 8.0, 16))
+                        .build();
+            case TIMM_BOTTLENECK:
+                return b.groups(32).selectBias(false).attentionWidth(makeDivisible(channels / 16.0, 32)).build();
+            default:
+                return b.build();
+        }
+    }
+
+    /** timm's make_divisible(v, divisor): nearest multiple of divisor, at least divisor, not below 0.9 v. */
+    static int makeDivisible(double v, int divisor) {
+        int n = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
+        return n < 0.9 * v ? n + divisor : n;
     }
 
     /** The name used on the command line and in files ("sknet50"). */

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.conv.GroupedConv2DParamInitializer;
@@ -17,24 +19,37 @@ import io.github.sknet.layer.norm.BatchNormParamInitializer;
 /**
  * Copies tensors of a PyTorch state_dict into a graph's parameters, checking every key's presence and
  * shape and collecting all problems, so that one error lists them all (like PyTorch's strict loading).
+ * Keys are asked for in the reference naming; a {@code naming} function turns them into the names the
+ * state_dict uses (e.g. timm's), and every message names the state_dict's own keys. Floating-point
+ * tensors of any precision are converted to the graph's type; integer tensors for weights are refused.
  */
 public final class StateDictLoader {
     private final ComputationGraph graph;
     private final Map<String, INDArray> stateDict;
+    private final UnaryOperator<String> naming;
     private final Set<String> used = new TreeSet<>();
     private final List<String> problems = new ArrayList<>();
 
     public StateDictLoader(ComputationGraph graph, Map<String, INDArray> stateDict) {
+        this(graph, stateDict, UnaryOperator.identity());
+    }
+
+    public StateDictLoader(ComputationGraph graph, Map<String, INDArray> stateDict, UnaryOperator<String> naming) {
         this.graph = graph;
         this.stateDict = stateDict;
+        this.naming = naming;
     }
 
     public ComputationGraph graph() {
         return graph;
     }
 
-    /** The tensor, or null (and a recorded problem) if it is missing or has another shape. */
+    /**
+     * The tensor (in the graph's data type), or null (and a recorded problem) if it is missing, has
+     * another shape or holds integers.
+     */
     public INDArray tensor(String key, long[] shape) {
+        key = naming.apply(key);
         INDArray t = stateDict.get(key);
         if (t == null) {
             problems.add("missing key '" + key + "'");
@@ -46,7 +61,12 @@ public final class StateDictLoader {
                     + Arrays.toString(shape));
             return null;
         }
-        return t;
+        if (!t.dataType().isFPType()) {
+            problems.add("'" + key + "' has dtype " + t.dataType().name().toLowerCase() + ", expected floating point");
+            return null;
+        }
+        DataType target = graph.params().dataType();
+        return t.dataType() == target ? t : t.castTo(target);
     }
 
     /** A parameter of a layer vertex; a missing layer is a programming error, not a weights problem. */
@@ -109,8 +129,9 @@ public final class StateDictLoader {
                 p.assign(t.reshape(p.shape()));
             }
         }
-        if (stateDict.containsKey(keyPrefix + "num_batches_tracked")) {
-            used.add(keyPrefix + "num_batches_tracked");
+        String counter = naming.apply(keyPrefix + "num_batches_tracked");
+        if (stateDict.containsKey(counter)) {
+            used.add(counter);
         }
     }
 

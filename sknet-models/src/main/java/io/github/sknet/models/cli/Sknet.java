@@ -15,7 +15,7 @@ public final class Sknet {
             "  train          train an SKNet on built-in synthetic shapes or an image folder",
             "  evaluate       accuracy, per-class table and confusion matrix on an image folder",
             "  predict        raw logits for an .npy batch, or top-5 classes of images",
-            "  import-torch   a reference PyTorch SKNet state_dict (.npz) into a DL4J model zip",
+            "  import-torch   a PyTorch SKNet state_dict (.npz/.safetensors/.pth; reference or timm) into a model zip",
             "  summary        per-layer output shapes, parameters and multiply-adds of an architecture",
             "  attention      SK attention vs object scale per SK unit (the paper's Fig. 3): CSV + PNG",
             "  bench          whole-network inference / training timings and memory",

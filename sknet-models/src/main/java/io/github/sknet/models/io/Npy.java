@@ -15,9 +15,13 @@ import java.util.zip.ZipOutputStream;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-/** numpy .npy / .npz files: reading through ND4J, writing float32 (and int64) here, atomically. */
+import io.github.sknet.models.torch.NpyFormat;
+
+/**
+ * numpy .npy / .npz files: reading with the project's byte-level parser ({@link NpyFormat}: any shape
+ * including 0-d, either byte order, C or Fortran order), writing float32 (and int64), atomically.
+ */
 public final class Npy {
     private Npy() {
     }
@@ -27,8 +31,8 @@ public final class Npy {
             throw new IllegalArgumentException("file not found: " + file);
         }
         try {
-            return Nd4j.createFromNpyFile(file.toFile());
-        } catch (RuntimeException e) {
+            return NpyFormat.parse(Files.readAllBytes(file));
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("cannot read " + file + " as a numpy .npy array: " + e.getMessage(), e);
         }
     }

@@ -23,7 +23,7 @@ import io.github.sknet.models.SKNetVariant;
 class PyTorchWeightsTest {
 
     static Map<String, INDArray> fixture(String name) throws Exception {
-        return Nd4j.createFromNpzFile(new File(PyTorchWeightsTest.class.getResource("/fixtures/" + name).toURI()));
+        return StateDictFile.read(new File(PyTorchWeightsTest.class.getResource("/fixtures/" + name).toURI()).toPath());
     }
 
     static ComputationGraph imported(SKNetVariant v, int size, Map<String, INDArray> sd) {
@@ -77,6 +77,7 @@ class PyTorchWeightsTest {
         Map<String, INDArray> tiny = fixture("tiny_state_dict.npz");
         assertEquals(40, tiny.size());
         assertEquals(DataType.LONG, tiny.get("stage_1.0.conv1.1.num_batches_tracked").dataType());
+        assertEquals(0, tiny.get("stage_1.0.conv1.1.num_batches_tracked").rank(), "0-d, as numpy.savez wrote it");
         assertEquals(4, tiny.get("stage_1.0.conv2_sk.convs.0.0.weight").rank());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PyTorchWeights.readNpz(new File("does-not-exist.npz").toPath()));

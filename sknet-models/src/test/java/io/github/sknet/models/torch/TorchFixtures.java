@@ -1,0 +1,35 @@
+package io.github.sknet.models.torch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/** The fixtures tools/reference/timm_reference.py writes into fixtures/torch/. */
+final class TorchFixtures {
+    private TorchFixtures() {
+    }
+
+    static Path resource(String name) {
+        try {
+            return Path.of(TorchFixtures.class.getResource("/fixtures/torch/" + name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("no fixture " + name, e);
+        }
+    }
+
+    /** fixtures/torch/NAME.gz.gz gunzipped twice into dir/NAME: the file exactly as PyTorch / numpy wrote it. */
+    static Path unpacked(String name, Path dir) throws IOException {
+        Path out = dir.resolve(name);
+        if (!Files.exists(out)) {
+            try (InputStream in = new GZIPInputStream(new GZIPInputStream(Files.newInputStream(resource(name + ".gz.gz")),
+                    1 << 16), 1 << 16); OutputStream o = Files.newOutputStream(out)) {
+                in.transferTo(o);
+            }
+        }
+        return out;
+    }
+}
