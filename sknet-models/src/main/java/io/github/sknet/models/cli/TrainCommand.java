@@ -44,8 +44,8 @@ final class TrainCommand {
             "                   [--optimizer O] [--lr LR] [--weight-decay WD] [--momentum M] [--warmup-epochs E]",
             "                   [--schedule cosine|step|constant] [--step-epochs E] [--step-gamma G]",
             "                   [--label-smoothing EPS] [--clip-grad NORM] [--crop-scale MIN] [--hflip P] [--no-augment]",
-            "                   [--no-background] [--bn-recalibrate N] [--stop-after N] [--seed N]",
-            "                   [--train-images N] [--held-out-images N]",
+            "                   [--no-background] [--bn-recalibrate N] [--mode-check N] [--stop-after N]",
+            "                   [--seed N] [--train-images N] [--held-out-images N]",
             "  --data DIR            image folder: DIR/<class>/*.png (80/20 stratified split, every image used) or",
             "                        DIR/train/<class>/ and DIR/val/<class>/ (used as given); default: synthetic shapes",
             "  --arch A              sknet_small (default), sknet_cifar, sknet26, sknet50, sknet101, skresnet18, ...",
@@ -73,6 +73,8 @@ final class TrainCommand {
             "  --no-background       decode images on the training thread (default: a background thread)",
             "  --bn-recalibrate N    recompute BatchNorm statistics on N training batches after each epoch",
             "                        (default 50; 0 keeps the running averages)",
+            "  --mode-check N        after each epoch, top-1 on N batches of training images in inference mode and in",
+            "                        training mode (default 10; 0: off); a gap means the BatchNorm statistics are off",
             "  --train-images N      synthetic data: training images (default 4000)",
             "  --held-out-images N   synthetic data: held-out images (default 1000)");
 
@@ -94,7 +96,7 @@ final class TrainCommand {
         Args a = new Args("train", argv, Set.of("--data", "--arch", "--size", "--epochs", "--batch", "--lr", "--out",
                 "--seed", "--train-images", "--held-out-images", "--optimizer", "--weight-decay", "--momentum",
                 "--warmup-epochs", "--schedule", "--step-epochs", "--step-gamma", "--label-smoothing", "--clip-grad",
-                "--crop-scale", "--hflip", "--bn-recalibrate", "--stop-after"),
+                "--crop-scale", "--hflip", "--bn-recalibrate", "--stop-after", "--mode-check"),
                 Set.of("--resume", "--verbose", "--no-augment", "--no-background"));
         SKNetVariant variant = variant(a.string("--arch", "sknet_small"));
         int size = a.integer("--size", 32, 16);
@@ -152,9 +154,9 @@ final class TrainCommand {
         String title = variant.id() + " on " + data.description;
         ProgressBar[] bar = new ProgressBar[1];
         Trainer trainer = new Trainer(recipe).background(!a.flag("--no-background"))
-                .recalibrationBatches(a.integer("--bn-recalibrate", 50, 0));
+                .recalibrationBatches(a.integer("--bn-recalibrate", 50, 0)).modeCheckBatches(a.integer("--mode-check", 10, 0));
         try {
-            trainer.fit(g, data.train, data.heldOut, data.recalibration, done + 1, stopAfter, itersPerEpoch, epochs,
+            trainer.fit(g, data.train, data.heldOut, data.recalibration, done + 1, stopAfter,
                     (epoch, images, loss) -> {
                         if (bar[0] == null) {
                             bar[0] = new ProgressBar(System.out, String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs),
@@ -170,6 +172,10 @@ final class TrainCommand {
                                         + "top-5 %.4f, loss %.4f (%.1f s, %.0f images/s)%s%n", r.epoch(), epochs,
                                 r.trainLoss(), r.learningRate(), r.heldOutTop1(), r.heldOutTop5(), r.heldOutLoss(),
                                 r.seconds(), r.imagesPerSecond(), best ? ", best so far" : "");
+                        if (!Double.isNaN(r.trainImagesInferenceTop1())) {
+                            System.out.printf(Locale.ROOT, "  training images: inference-mode top-1 %.4f, training-mode "
+                                    + "%.4f%n", r.trainImagesInferenceTop1(), r.trainImagesTrainingModeTop1());
+                        }
                         SKNetModelFile.Meta m = meta.withEpochsDone(r.epoch());
                         // metrics first: a crash after it leaves a checkpoint one epoch behind, which --resume
                         // redoes exactly; the history of the epochs before is never lost
@@ -183,7 +189,7 @@ final class TrainCommand {
                                 h.stream().map(Trainer.EpochResult::learningRate).toList(), title);
                     });
         } catch (Trainer.DivergedException e) {
-            throw CliException.failure("train: " + e.getMessage(), e);
+            throw CliException.failure(e.getMessage(), e);
         }
         if (stopAfter < epochs) {
             System.out.printf("stopped after epoch %d of %d as asked; continue with --resume --epochs %d%n", stopAfter,
@@ -257,7 +263,7 @@ final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("train: " + e.getMessage());
         } catch (java.io.UncheckedIOException e) {
-            throw CliException.failure("train: " + e.getMessage(), e);
+            throw CliException.failure(e.getMessage(), e);
         }
         folder.warnings().forEach(w -> System.err.println("sknet train: warning: " + w));
         if (folder.heldOut().isEmpty()) {
@@ -305,6 +311,10 @@ final class TrainCommand {
             e.put("held_out_loss", r.heldOutLoss());
             e.put("seconds", r.seconds());
             e.put("images_per_second", r.imagesPerSecond());
+            if (!Double.isNaN(r.trainImagesInferenceTop1())) {
+                e.put("train_images_inference_accuracy", r.trainImagesInferenceTop1());
+                e.put("train_images_training_mode_accuracy", r.trainImagesTrainingModeTop1());
+            }
             best = best == null || r.heldOutTop1() > best.heldOutTop1() ? r : best;
         }
         if (best != null) {
@@ -334,7 +344,9 @@ final class TrainCommand {
                 out.add(new Trainer.EpochResult(epoch, e.path("train_loss").asDouble(), e.path("learning_rate").asDouble(),
                         e.path("held_out_accuracy").asDouble(), e.path("held_out_top5").asDouble(),
                         e.path("held_out_loss").asDouble(), e.path("seconds").asDouble(),
-                        e.path("images_per_second").asDouble()));
+                        e.path("images_per_second").asDouble(),
+                        e.path("train_images_inference_accuracy").asDouble(Double.NaN),
+                        e.path("train_images_training_mode_accuracy").asDouble(Double.NaN)));
             }
         }
         return out;

@@ -25,6 +25,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
 import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.Npy;
@@ -32,6 +35,7 @@ import io.github.sknet.models.io.Npy;
 /** The sknet command end to end, in-process, on small sizes; every error path gives one line and an exit code. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SknetCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path dir;
     static Path run;
@@ -84,24 +88,27 @@ class SknetCommandTest {
             assertTrue(Files.size(run.resolve(f)) > 0, f);
         }
         assertTrue(ImageIO.read(run.resolve("training.png").toFile()).getWidth() > 100);
-        String metrics = Files.readString(run.resolve("metrics.json"));
-        assertTrue(metrics.contains("\"epoch\": 1") && metrics.contains("\"final_held_out_accuracy\""), metrics);
+        JsonNode metrics = JSON.readTree(run.resolve("metrics.json").toFile());
+        assertEquals(1, metrics.get("epochs").size(), metrics.toString());
+        assertEquals(1, metrics.get("epochs").get(0).get("epoch").asInt());
+        assertTrue(metrics.has("final_held_out_accuracy") && metrics.has("best_held_out_accuracy"), metrics.toString());
+        assertTrue(Files.size(run.resolve("best.zip")) > 0);
     }
 
     @Test
     @Order(2)
     void resumeContinuesFromTheCheckpoint() throws Exception {
-        String firstEpoch = Files.readString(run.resolve("metrics.json")).lines()
-                .filter(l -> l.contains("\"epoch\": 1")).findFirst().orElseThrow();
+        JsonNode firstEpoch = JSON.readTree(run.resolve("metrics.json").toFile()).get("epochs").get(0);
         Result r = sknet("train", "--resume", "--epochs", "2", "--train-images", "96", "--held-out-images", "48",
                 "--batch", "32", "--out", run.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("after epoch 1"), r.out);
         assertFalse(r.out.contains("epoch 1/2 ["), "epoch 1 was trained again: " + r.out);
         assertTrue(r.out.contains("epoch 2/2 ["), r.out);
-        String metrics = Files.readString(run.resolve("metrics.json"));
-        assertTrue(metrics.contains(firstEpoch.trim().replaceAll(",$", "")), "epoch 1 history kept: " + metrics);
-        assertTrue(metrics.contains("\"epoch\": 2"), metrics);
+        JsonNode epochs = JSON.readTree(run.resolve("metrics.json").toFile()).get("epochs");
+        assertEquals(firstEpoch, epochs.get(0), "epoch 1 history kept");
+        assertEquals(2, epochs.size());
+        assertEquals(2, epochs.get(1).get("epoch").asInt());
         assertTrue(ModelFiles.meta(run.resolve("checkpoint.zip"),
                 ModelFiles.load(run.resolve("checkpoint.zip"), true)).epochsDone() == 2);
     }

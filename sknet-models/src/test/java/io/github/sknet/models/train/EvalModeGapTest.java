@@ -43,7 +43,7 @@ class EvalModeGapTest {
         ComputationGraph g = SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(3).inputShape(3, size, size).seed(2)
                 .updater(recipe.updater(iters, epochs)).regularization(recipe.regularization()).build().init();
         List<Trainer.EpochResult> results = new ArrayList<>();
-        new Trainer(recipe).fit(g, train, heldOut, trainView, 1, epochs, iters, epochs, null, results::add);
+        new Trainer(recipe).fit(g, train, heldOut, trainView, 1, epochs, null, results::add);
 
         double eval = Trainer.evaluate(g, trainView).top1();
         // training mode: batch statistics of shuffled batches (as in training; a batch of one class would
