@@ -22,24 +22,32 @@ import io.github.sknet.models.train.Trainer;
  */
 final class EvaluateCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--fold-bn]",
+            "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--size S] [--fold-bn]",
             "  --model M.zip   a model written by sknet train or sknet import-torch",
             "  --data DIR      image folder, one sub-folder per class (the class names the model was trained on)",
+            "  --size S        prepare the images at S x S instead of the model's recorded size (the network is",
+            "                  fully convolutional; S must be at least its total stride, e.g. 32)",
             FoldBn.HELP);
 
     private EvaluateCommand() {
     }
 
     static int run(String[] argv) {
-        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch"), Set.of("--verbose", FoldBn.FLAG));
+        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch", "--size"), Set.of("--verbose", FoldBn.FLAG));
         Path modelFile = a.path("--model");
         Path data = a.path("--data");
         int batch = a.integer("--batch", 64, 1);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
-        if (meta.preprocessing() == null) {
-            throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown)");
+        ImagePreprocessing prep = meta.preprocessing();
+        if (prep == null && !a.has("--size")) {
+            throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown); give --size");
         }
+        if (a.has("--size")) {
+            int s = a.integer("--size", 0, 1);
+            prep = prep == null ? ImagePreprocessing.plain(s) : prep.withSize(s);
+        }
+        PredictCommand.checkSize("evaluate", meta, prep.size(), prep.size());
         ImageFolder folder;
         try {
             folder = ImageFolder.all(data);
@@ -59,13 +67,13 @@ final class EvaluateCommand {
         ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
         Trainer.Evaluated r;
         try {
-            r = Trainer.evaluate(g, ImageFolderIterator.forEvaluation(samples, meta.classes(), batch, meta.preprocessing()));
+            r = Trainer.evaluate(g, ImageFolderIterator.forEvaluation(samples, meta.classes(), batch, prep));
         } catch (IllegalArgumentException e) {
             throw CliException.failure("evaluate: " + e.getMessage(), e);
         }
         Evaluation ev = r.evaluation();
-        System.out.printf("model %s (%s), %d images in %d classes%n", modelFile, meta.arch(), samples.size(),
-                folder.classes().size());
+        System.out.printf("model %s (%s), %d images in %d classes, at %dx%d%n", modelFile, meta.arch(), samples.size(),
+                folder.classes().size(), prep.size(), prep.size());
         System.out.printf("%-20s %9s %9s %9s %7s%n", "class", "precision", "recall", "f1", "images");
         for (int c = 0; c < meta.classes().size(); c++) {
             int count = ev.getConfusionMatrix().getActualTotal(c);
