@@ -98,7 +98,8 @@ final class PredictCommand {
             }
             INDArray l = logits(g, x, 1).getRow(0);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
-            int[] order = argsortDescending(prob.toDoubleVector());
+            // ranked by logit: probabilities that underflow to 0 would tie and fall back to class order
+            int[] order = argsortDescending(l.toDoubleVector());
             StringBuilder sb = new StringBuilder(p.toString()).append(':');
             for (int i = 0; i < Math.min(5, order.length); i++) {
                 sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes().get(order[i]), prob.getDouble(order[i])));
