@@ -247,6 +247,7 @@ class ImportTorchCommandTest {
             }
         }
         double[] atRecorded = null;
+        double[] lossAt96 = new double[1];
         for (String size : new String[] {null, "96"}) {
             ImagePreprocessing prep = size == null ? meta.preprocessing() : meta.preprocessing().withSize(96);
             SknetCommandTest.Result e = size == null
@@ -270,9 +271,15 @@ class ImportTorchCommandTest {
             if (atRecorded == null) {
                 atRecorded = new double[] {printedLoss};
             } else {
+                lossAt96[0] = printedLoss;
                 assertTrue(Math.abs(printedLoss - atRecorded[0]) > 1e-3, "the loss at 96 should differ from the loss at 64");
             }
         }
+        // the BatchNorm-folded copy runs at another size too, with the same loss to float rounding
+        SknetCommandTest.Result folded = sknet("evaluate", "--model", model.toString(), "--data", data.toString(),
+                "--size", "96", "--fold-bn");
+        assertEquals(0, folded.code, folded.err);
+        assertEquals(lossAt96[0], value(folded.out, "loss: "), 2e-3 * (1 + lossAt96[0]), folded.out);
         SknetCommandTest.Result small = sknet("evaluate", "--model", model.toString(), "--data", data.toString(),
                 "--size", "16");
         assertEquals(2, small.code);
@@ -302,5 +309,54 @@ class ImportTorchCommandTest {
         assertEquals(TIMM_224.withSize(32), m.preprocessing());
         assertEquals("0", m.classes().get(0), "10 classes keep their indices as names");
         assertTrue(sknet("import-torch", "--help").out.contains("--imagenet-preprocessing"));
+    }
+
+    @Test
+    void evaluateReadsImageNetSynsetFoldersForAModelWithTheImageNetNames() throws Exception {
+        Map<String, INDArray> sd = new LinkedHashMap<>(StateDictFile.read(unpacked("skresnet18.npz")));
+        Nd4j.getRandom().setSeed(21);
+        sd.put("fc.weight", Nd4j.randn(DataType.FLOAT, 1000, 512).muli(4e-7));
+        INDArray bias = Nd4j.randn(DataType.FLOAT, 1000).muli(0.1);
+        // every image is class 517, "crane (n03126707)" (the machine); the other logits spread ~2, and their
+        // probabilities stay above float32's underflow (DL4J's top-5 counts ties at 0 as hits)
+        bias.putScalar(517, 30.0);
+        sd.put("fc.bias", bias);
+        Path weights = dir.resolve("crane.npz"), model = dir.resolve("crane.zip");
+        Npy.writeNpz(weights, sd);
+        assertEquals(0, sknet("import-torch", "--arch", "skresnet18", "--weights", weights.toString(), "--out",
+                model.toString()).code);
+        // ImageNet's layout: one folder per synset id, here one small image each, two in n03126707
+        Path data = dir.resolve("imagenet");
+        List<String> synsets = ImageNetClasses.synsets();
+        for (int i = 0; i < 1000; i++) {
+            Path d = Files.createDirectories(data.resolve(synsets.get(i)));
+            TestImages.write(d.resolve("a.png"), 12, 10, new java.awt.Color(i % 256, (i / 4) % 256, 90), i);
+            if (i == 517) {
+                TestImages.write(d.resolve("b.png"), 10, 14, java.awt.Color.GRAY, 5000);
+            }
+        }
+        SknetCommandTest.Result e = sknet("evaluate", "--model", model.toString(), "--data", data.toString(), "--size",
+                "32", "--batch", "128");
+        assertEquals(0, e.code, e.err);
+        assertTrue(e.out.contains("1001 images in 1000 classes, at 32x32"), e.out);
+        assertEquals(2 / 1001.0, value(e.out, "accuracy: "), 1e-4);
+        // the two images of n03126707 are counted under its name, all right (recall 1); the bird crane has one, wrong
+        List<String> crane = e.out.lines().filter(l -> l.startsWith("crane (n03126707) ")).toList();
+        assertEquals(1, crane.size(), e.out);
+        assertTrue(crane.get(0).matches("crane \\(n03126707\\) +0\\.0020 +1\\.0000 +0\\.0040 +2"), crane.get(0));
+        assertTrue(e.out.lines().anyMatch(l -> l.matches("crane \\(n02012849\\) +0\\.0000 +0\\.0000 +0\\.0000 +1")), e.out);
+        assertTrue(e.out.contains("(confusion matrix not printed for 1000 classes; at most 50)"), e.out);
+        assertTrue(value(e.out, "top-5 accuracy: ") < 0.05, e.out);
+
+        // a folder of two of the classes: one line with a few of the differences
+        Path two = dir.resolve("two");
+        for (String c : List.of(synsets.get(0), synsets.get(1))) {
+            TestImages.write(Files.createDirectories(two.resolve(c)).resolve("a.png"), 8, 8, java.awt.Color.RED, 1);
+        }
+        SknetCommandTest.Result b = sknet("evaluate", "--model", model.toString(), "--data", two.toString());
+        assertEquals(2, b.code);
+        assertTrue(b.err.contains("the folder's classes differ from the model's: 998 of the model's 1000 missing from "
+                + "the folder [great white shark, "), b.err);
+        assertEquals(1, b.err.strip().lines().count(), b.err);
     }
 }
