@@ -120,8 +120,10 @@ final class PredictCommand {
      * Any input size works as far as the network goes (convolutions, BatchNorm and the SK vertices take
      * their sizes from the input; the global average pool makes the classifier's input [N, C] at every
      * size), down to the smallest size the architecture's builder accepts: its total stride (32 for the
-     * ImageNet stem's networks). Below it every output pixel of the last stage would come from zero padding
-     * alone; this is a one-line usage error naming that size. Models of unknown architecture are not checked.
+     * ImageNet stem's networks). DL4J would compute smaller inputs too (down to 1x1), but there the last
+     * stride-2 stages get a 1x1 map they cannot reduce; below the builder's size is a one-line usage error
+     * naming it, so that every size accepted here is one a network can also be built for. Models of unknown
+     * architecture are not checked.
      */
     static void checkSize(String command, SKNetModelFile.Meta meta, long h, long w) {
         SKNetVariant v;
