@@ -69,7 +69,7 @@ final class PredictCommand {
             try {
                 x = Npy.read(input);
             } catch (IllegalArgumentException e) {
-                throw CliException.usage("predict: " + e.getMessage());
+                throw CliException.failure("predict: " + e.getMessage(), e);
             }
             checkBatch(x, meta);
             Npy.write(a.path("--output"), logits(g, x.castTo(DataType.FLOAT), batch));
