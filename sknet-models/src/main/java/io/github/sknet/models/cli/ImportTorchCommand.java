@@ -12,7 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
+import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.io.SKNetModelFile;
+import io.github.sknet.models.torch.ImageNetClasses;
 import io.github.sknet.models.torch.PyTorchWeights;
 
 /**
@@ -22,6 +24,7 @@ import io.github.sknet.models.torch.PyTorchWeights;
 final class ImportTorchCommand {
     static final String HELP = String.join("\n",
             "usage: sknet import-torch --arch A --weights STATE --out M.zip [--num-classes K] [--format F] [--size S]",
+            "                          [--imagenet-preprocessing]",
             "  --arch A         sknet26 | sknet50 | sknet101 (the reference PyTorch SKNet), or timm's",
             "                   skresnet18 | skresnet34 | skresnext50_32x4d",
             "  --weights STATE  a state_dict in any of these (recognised from the file's bytes):",
@@ -32,14 +35,20 @@ final class ImportTorchCommand {
             "                   a 'module.' prefix (DataParallel) is stripped",
             "  --num-classes K  classes of the state_dict's classifier (default: read from it)",
             "  --format F       key names: auto (default, from the keys) | reference | timm",
-            "  --size S         input size recorded in the model for predict/evaluate (default 224)");
+            "  --size S         input size recorded in the model for predict/evaluate (default: the --arch's,",
+            "                   224 for the ImageNet networks; predict/evaluate --size overrides it)",
+            "  --imagenet-preprocessing",
+            "                   record timm's ImageNet preparation for a reference SKNet too (timm imports always",
+            "                   get it): shorter side to S/0.875 (bicubic), centre crop SxS, ImageNet mean/std;",
+            "                   without it a reference SKNet's images are resized whole to SxS, values in [0, 1]",
+            "  a 1000-class classifier with timm's preparation gets the ImageNet-1k class names (timm's order)");
 
     private ImportTorchCommand() {
     }
 
     static int run(String[] argv) throws IOException {
         Args a = new Args("import-torch", argv, Set.of("--arch", "--num-classes", "--weights", "--out", "--size",
-                "--format"), Set.of("--verbose"));
+                "--format"), Set.of("--verbose", "--imagenet-preprocessing"));
         SKNetVariant v = TrainCommand.variant(a.required("--arch"));
         int classes = a.integer("--num-classes", -1, 1);
         Path weights = a.path("--weights");
@@ -75,13 +84,36 @@ final class ImportTorchCommand {
         } catch (IllegalArgumentException e) {
             throw CliException.usage("import-torch: " + weights + ": " + e.getMessage());
         }
+        boolean imagenet = v.isTimm() || a.flag("--imagenet-preprocessing");
+        ImagePreprocessing prep = imagenet ? timmPreprocessing(size) : ImagePreprocessing.plain(size);
+        List<String> names = classNames(classes, imagenet);
+        ModelFiles.save(g, new SKNetModelFile.Meta(v.id(), size, names, 0, prep), out, false);
+        System.out.printf("imported %d tensors from %s into %s (%,d parameters); wrote %s%n", used, weights, v.id(),
+                g.numParams(), out);
+        System.out.printf("images: %s; classes: %s%n", imagenet
+                        ? "shorter side to " + (int) Math.floor(size / TIMM_CROP_PCT) + " (bicubic), centre crop " + size
+                        + "x" + size + ", ImageNet mean/std" : "resized whole to " + size + "x" + size + ", values in [0, 1]",
+                classes == ImageNetClasses.COUNT && imagenet ? "ImageNet-1k names" : "0.." + (classes - 1));
+        return 0;
+    }
+
+    /** timm's crop_pct of its ImageNet models (timm.data.DEFAULT_CROP_PCT, the skresnet configs' value). */
+    static final double TIMM_CROP_PCT = 0.875;
+
+    /** timm's evaluation transform of the SK models at input size {@code size}. */
+    static ImagePreprocessing timmPreprocessing(int size) {
+        return new ImagePreprocessing(size, TIMM_CROP_PCT, ImagePreprocessing.IMAGENET_MEAN, ImagePreprocessing.IMAGENET_STD);
+    }
+
+    /** ImageNet-1k's names for a 1000-class ImageNet model, otherwise "0".."K-1". */
+    static List<String> classNames(int classes, boolean imagenet) {
+        if (imagenet && classes == ImageNetClasses.COUNT) {
+            return ImageNetClasses.names();
+        }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < classes; i++) {
             names.add(String.valueOf(i));
         }
-        ModelFiles.save(g, new SKNetModelFile.Meta(v.id(), size, names, 0), out, false);
-        System.out.printf("imported %d tensors from %s into %s (%,d parameters); wrote %s%n", used, weights, v.id(),
-                g.numParams(), out);
-        return 0;
+        return names;
     }
 }

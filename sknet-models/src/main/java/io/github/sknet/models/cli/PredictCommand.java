@@ -18,6 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNetVariant;
 import io.github.sknet.models.data.ImageFolder;
 import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.io.Npy;
@@ -31,9 +32,13 @@ import io.github.sknet.models.io.SKNetModelFile;
 final class PredictCommand {
     static final String HELP = String.join("\n",
             "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--fold-bn]",
-            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--fold-bn]",
-            "  --input X.npy    float32 [N, 3, H, W]; --output gets float32 [N, classes] raw logits",
-            "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each",
+            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--size S] [--fold-bn]",
+            "  --input X.npy    float32 [N, 3, H, W], any H, W the network takes (not only the size it",
+            "                   was trained at); --output gets float32 [N, classes] raw logits",
+            "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each,",
+            "                   every image prepared as the model records (resize, centre crop, mean/std)",
+            "  --size S         prepare images at S x S instead of the model's recorded size (the network",
+            "                   is fully convolutional; S must be at least its total stride, e.g. 32)",
             "  --batch B        images per forward pass for an .npy input (default 32)",
             FoldBn.HELP);
 
@@ -41,7 +46,7 @@ final class PredictCommand {
     }
 
     static int run(String[] argv) throws IOException {
-        Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch"),
+        Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch", "--size"),
                 Set.of("--verbose", FoldBn.FLAG));
         Path modelFile = a.path("--model");
         Path input = a.path("--input");
@@ -56,16 +61,30 @@ final class PredictCommand {
             if (!a.has("--output")) {
                 throw CliException.usage("predict: --output Y.npy is required with an .npy input");
             }
-            INDArray x = Npy.read(input);
+            if (a.has("--size")) {
+                throw CliException.usage("predict: --size applies to image inputs; an .npy is the network's input "
+                        + "as given (its H and W are used)");
+            }
+            INDArray x;
+            try {
+                x = Npy.read(input);
+            } catch (IllegalArgumentException e) {
+                throw CliException.failure("predict: " + e.getMessage(), e);
+            }
             checkBatch(x, meta);
             Npy.write(a.path("--output"), logits(g, x.castTo(DataType.FLOAT), batch));
             System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
         }
         ImagePreprocessing prep = meta.preprocessing();
-        if (prep == null) {
-            throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown)");
+        if (prep == null && !a.has("--size")) {
+            throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown); give --size");
         }
+        if (a.has("--size")) {
+            int s = a.integer("--size", 0, 1);
+            prep = prep == null ? ImagePreprocessing.plain(s) : prep.withSize(s);
+        }
+        checkSize("predict", meta, prep.size(), prep.size());
         List<Path> images = images(input);
         int side = prep.size(), per = 3 * side * side;
         for (Path p : images) {
@@ -79,7 +98,8 @@ final class PredictCommand {
             }
             INDArray l = logits(g, x, 1).getRow(0);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
-            int[] order = argsortDescending(prob.toDoubleVector());
+            // ranked by logit: probabilities that underflow to 0 would tie and fall back to class order
+            int[] order = argsortDescending(l.toDoubleVector());
             StringBuilder sb = new StringBuilder(p.toString()).append(':');
             for (int i = 0; i < Math.min(5, order.length); i++) {
                 sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes().get(order[i]), prob.getDouble(order[i])));
@@ -93,9 +113,32 @@ final class PredictCommand {
         if (x.rank() != 4 || x.size(1) != 3) {
             throw CliException.usage("predict: input must be float32 [N, 3, H, W], got shape " + Arrays.toString(x.shape()));
         }
-        if (meta.size() > 0 && (x.size(2) != meta.size() || x.size(3) != meta.size())) {
-            throw CliException.usage("predict: the model takes " + meta.size() + "x" + meta.size() + " images, got "
-                    + x.size(2) + "x" + x.size(3));
+        checkSize("predict", meta, x.size(2), x.size(3));
+    }
+
+    /**
+     * Any input size works as far as the network goes (convolutions, BatchNorm and the SK vertices take
+     * their sizes from the input; the global average pool makes the classifier's input [N, C] at every
+     * size), down to the smallest size the architecture's builder accepts: its total stride (32 for the
+     * ImageNet stem's networks). DL4J would compute smaller inputs too (down to 1x1), but there the last
+     * stride-2 stages get a 1x1 map they cannot reduce; below the builder's size is a one-line usage error
+     * naming it, so that every size accepted here is one a network can also be built for. Models of unknown
+     * architecture are not checked.
+     */
+    static void checkSize(String command, SKNetModelFile.Meta meta, long h, long w) {
+        SKNetVariant v;
+        try {
+            v = SKNetVariant.byId(meta.arch());
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if (h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
+            throw CliException.usage(command + ": input " + h + "x" + w + " is too large");
+        }
+        try {
+            new SKNetBuilder(v).numClasses(1).inputShape(3, (int) h, (int) w).build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(command + ": " + e.getMessage());
         }
     }
 

@@ -256,10 +256,11 @@ class SknetCommandTest {
         assertError(1, "cannot read model", "predict", "--model", corrupt.toString(), "--input", corrupt.toString(),
                 "--output", dir.resolve("never.npy").toString());
         Path wrong = dir.resolve("wrong.npy");
-        Npy.write(wrong, Nd4j.rand(DataType.FLOAT, 2, 3, 16, 16));
+        // any size from the network's total stride up runs (InputSizeTest); below it, one line naming the smallest
+        Npy.write(wrong, Nd4j.rand(DataType.FLOAT, 2, 3, 3, 16));
         Path never = dir.resolve("never.npy");
         if (Files.exists(run.resolve("model.zip"))) {
-            assertError(2, "takes 32x32 images", "predict", "--model", run.resolve("model.zip").toString(), "--input",
+            assertError(2, "input 3x16 is too small; it needs at least 4x4", "predict", "--model", run.resolve("model.zip").toString(), "--input",
                     wrong.toString(), "--output", never.toString());
         }
         assertFalse(Files.exists(never), "no output after a failure");
