@@ -40,6 +40,16 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         return layerConf().hasBias();
     }
 
+    /**
+     * The weight view is c-ordered ({@link GroupedConv2DParamInitializer}); BaseLayer would copy a flat
+     * array into it in 'f' order and permute the weights (TransferLearning rebuilding a graph does this),
+     * so copy in 'c' order, as DL4J's ConvolutionLayer does.
+     */
+    @Override
+    public void setParams(INDArray params) {
+        setParams(params, 'c');
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);

@@ -28,6 +28,7 @@ import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.AtomicFiles;
 import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.report.TrainingPlot;
+import io.github.sknet.models.train.FineTuning;
 import io.github.sknet.models.train.Trainer;
 import io.github.sknet.models.train.TrainingRecipe;
 import io.github.sknet.models.train.WarmupSchedule;
@@ -40,19 +41,25 @@ import io.github.sknet.models.train.WarmupSchedule;
  */
 final class TrainCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet train [--data DIR] [--arch A] [--size S] [--epochs N] [--batch B] [--out DIR] [--resume]",
+            "usage: sknet train [--data DIR] [--arch A | --init M.zip [--freeze]] [--size S] [--epochs N] [--batch B]",
+            "                   [--out DIR] [--resume] [--force]",
             "                   [--optimizer O] [--lr LR] [--weight-decay WD] [--momentum M] [--warmup-epochs E]",
             "                   [--schedule cosine|step|constant] [--step-epochs E] [--step-gamma G]",
             "                   [--label-smoothing EPS] [--clip-grad NORM] [--crop-scale MIN] [--hflip P] [--no-augment]",
             "                   [--no-background] [--bn-recalibrate N] [--mode-check N] [--stop-after N]",
             "                   [--seed N] [--train-images N] [--held-out-images N]",
+            "  --init M.zip          fine-tune a trained or imported model: new classifier for the folder's classes,",
+            "                        the model's architecture, input size and image preparation (--size overrides)",
+            "  --freeze              with --init: train only the new classifier (the trunk keeps its weights and",
+            "                        BatchNorm statistics)",
             "  --data DIR            image folder: DIR/<class>/*.png (80/20 stratified split, every image used) or",
             "                        DIR/train/<class>/ and DIR/val/<class>/ (used as given); default: synthetic shapes",
             "  --arch A              sknet_small (default), sknet_cifar, sknet26, sknet50, sknet101, skresnet18, ...",
             "  --size S              input size in pixels (default 32)",
             "  --epochs N            total epochs (default 6; with --resume, the total to reach)",
             "  --batch B             mini-batch size (default 64)",
-            "  --out DIR             output folder (default sknet-out)",
+            "  --out DIR             output folder (default sknet-out); a trained model there is kept unless --force",
+            "  --force               replace the model and checkpoint already in --out",
             "  --resume              continue from DIR/checkpoint.zip (schedule, data order and augmentation continue",
             "                        exactly; keep --epochs of the first run)",
             "  --stop-after N        stop after epoch N of the --epochs schedule (continue later with --resume)",
@@ -96,33 +103,60 @@ final class TrainCommand {
         Args a = new Args("train", argv, Set.of("--data", "--arch", "--size", "--epochs", "--batch", "--lr", "--out",
                 "--seed", "--train-images", "--held-out-images", "--optimizer", "--weight-decay", "--momentum",
                 "--warmup-epochs", "--schedule", "--step-epochs", "--step-gamma", "--label-smoothing", "--clip-grad",
-                "--crop-scale", "--hflip", "--bn-recalibrate", "--stop-after", "--mode-check"),
-                Set.of("--resume", "--verbose", "--no-augment", "--no-background"));
-        SKNetVariant variant = variant(a.string("--arch", "sknet_small"));
-        int size = a.integer("--size", 32, 16);
+                "--crop-scale", "--hflip", "--bn-recalibrate", "--stop-after", "--mode-check", "--init"),
+                Set.of("--resume", "--verbose", "--no-augment", "--no-background", "--force", "--freeze"));
+        // fine-tuning: the architecture, input size and image preparation come from the initial model
+        ComputationGraph init = null;
+        SKNetModelFile.Meta initMeta = null;
+        if (a.has("--init")) {
+            if (a.flag("--resume") || a.has("--arch")) {
+                throw CliException.usage("train: --init takes the architecture from the model; it goes with neither "
+                        + "--resume nor --arch");
+            }
+            if (!a.has("--data")) {
+                throw CliException.usage("train: --init fine-tunes on an image folder: give --data DIR");
+            }
+            init = ModelFiles.load(a.path("--init"), false);
+            initMeta = ModelFiles.meta(a.path("--init"), init);
+            if (initMeta.preprocessing() == null) {
+                throw CliException.usage("train: " + a.path("--init") + " has no sknet metadata (input size unknown)");
+            }
+        } else if (a.flag("--freeze")) {
+            throw CliException.usage("train: --freeze goes with --init M.zip");
+        }
+        Path out = Path.of(a.string("--out", "sknet-out"));
+        Path checkpoint = out.resolve("checkpoint.zip");
+        ComputationGraph resumed = null;
+        if (a.flag("--resume")) {
+            if (!Files.isRegularFile(checkpoint)) {
+                throw CliException.usage("train --resume: no checkpoint in " + out + " (expected " + checkpoint + ")");
+            }
+            resumed = ModelFiles.load(checkpoint, true);
+            // a resumed run is the checkpoint's architecture and preparation unless told otherwise
+            initMeta = ModelFiles.meta(checkpoint, resumed);
+        }
+        SKNetVariant variant = variant(a.has("--arch") || initMeta == null ? a.string("--arch", "sknet_small")
+                : initMeta.arch());
+        ImagePreprocessing recorded = initMeta == null ? null : initMeta.preprocessing();
+        int size = a.integer("--size", recorded != null ? recorded.size() : 32, 16);
         int epochs = a.integer("--epochs", 6, 1);
         int batch = a.integer("--batch", 64, 1);
         int stopAfter = Math.min(epochs, a.integer("--stop-after", epochs, 1));
         long seed = a.integer("--seed", 42, 0);
         TrainingRecipe recipe = recipe(a, batch);
-        Path out = Path.of(a.string("--out", "sknet-out"));
-        Files.createDirectories(out);
-        ImagePreprocessing prep = ImagePreprocessing.plain(size);
+        checkOutput(out, a.flag("--resume"), a.flag("--force"));
+        ImagePreprocessing prep = recorded != null ? recorded.withSize(size) : ImagePreprocessing.plain(size);
         Data data = data(a, prep, batch, seed);
         int itersPerEpoch = (data.trainImages + batch - 1) / batch;
 
         // model
-        Path checkpoint = out.resolve("checkpoint.zip");
         Path metricsFile = out.resolve("metrics.json");
         ComputationGraph g;
         List<Trainer.EpochResult> history = new ArrayList<>();
         int done = 0;
-        if (a.flag("--resume")) {
-            if (!Files.isRegularFile(checkpoint)) {
-                throw CliException.usage("train --resume: no checkpoint in " + out + " (expected " + checkpoint + ")");
-            }
-            g = ModelFiles.load(checkpoint, true);
-            SKNetModelFile.Meta meta = ModelFiles.meta(checkpoint, g);
+        if (resumed != null) {
+            g = resumed;
+            SKNetModelFile.Meta meta = initMeta;
             if (!meta.arch().equals(variant.id()) || meta.size() != size || !meta.classes().equals(data.classes)) {
                 throw CliException.usage("train --resume: the checkpoint is " + meta.arch() + " at " + meta.size()
                         + "px with classes " + meta.classes() + ", not " + variant.id() + " at " + size + "px with "
@@ -137,6 +171,11 @@ final class TrainCommand {
                 }
             }
             System.out.printf("resuming %s from %s after epoch %d%n", variant.id(), checkpoint, done);
+        } else if (init != null) {
+            g = FineTuning.prepare(init, data.classes.size(), recipe, itersPerEpoch, epochs, a.flag("--freeze"), seed);
+            System.out.printf("fine-tuning %s from %s: new %d-class classifier%s, input 3x%dx%d%n", variant.id(),
+                    a.path("--init"), data.classes.size(), a.flag("--freeze") ? ", trunk frozen up to "
+                            + FineTuning.TRUNK_END : "", size, size);
         } else {
             g = SKNet.builder(variant).numClasses(data.classes.size()).inputShape(3, size, size).seed(seed)
                     .updater(recipe.updater(itersPerEpoch, epochs)).regularization(recipe.regularization())
@@ -201,6 +240,27 @@ final class TrainCommand {
         System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%nwrote %s, %s, %s, %s, %s%n", acc,
                 out.resolve("model.zip"), out.resolve("best.zip"), checkpoint, metricsFile, out.resolve("training.png"));
         return 0;
+    }
+
+    /**
+     * Before any work: the output folder can be written, and a trained model in it is replaced only with
+     * --force (or continued with --resume).
+     */
+    private static void checkOutput(Path out, boolean resume, boolean force) {
+        try {
+            Files.createDirectories(out);
+            Files.deleteIfExists(Files.createTempFile(out, ".sknet-write-check", ".tmp"));
+        } catch (IOException | RuntimeException e) {
+            throw CliException.usage("train: cannot write to the output folder " + out + " (" + e.getMessage() + ")");
+        }
+        if (!resume && !force) {
+            for (String f : new String[] {"model.zip", "checkpoint.zip"}) {
+                if (Files.exists(out.resolve(f))) {
+                    throw CliException.usage("train: " + out.resolve(f) + " exists; continue it with --resume, replace it "
+                            + "with --force, or choose another --out");
+                }
+            }
+        }
     }
 
     private static TrainingRecipe recipe(Args a, int batch) {

@@ -47,7 +47,7 @@ class TrainCommandTest {
 
         ComputationGraph ga = SKNetModelFile.load(straight.resolve("model.zip"), false);
         ComputationGraph gb = SKNetModelFile.load(interrupted.resolve("model.zip"), false);
-        assertEquals(ga.params(), gb.params(), "parameters after the resumed run differ");
+        assertTrue(ga.params().equals(gb.params()), "parameters after the resumed run differ");
         assertEquals(ga.getConfiguration().getIterationCount(), gb.getConfiguration().getIterationCount());
         JsonNode ea = JSON.readTree(straight.resolve("metrics.json").toFile()).get("epochs");
         JsonNode eb = JSON.readTree(interrupted.resolve("metrics.json").toFile()).get("epochs");
@@ -86,11 +86,66 @@ class TrainCommandTest {
     }
 
     @Test
+    void fineTuningReplacesTheClassifierAndFreezesTheTrunk() throws Exception {
+        Path first = TestImages.photoFolder(dir.resolve("ft-first"), 20, new int[] {6, 6, 6}, 7);
+        Path base = dir.resolve("ft-base");
+        SknetCommandTest.Result r = sknet(train(first, base, "--epochs", "1"));
+        assertEquals(0, r.code, r.err);
+        Path second = TestImages.photoFolder(dir.resolve("ft-second"), 20, new int[] {6, 6}, 8);
+        Path tuned = dir.resolve("ft-tuned");
+        r = sknet("train", "--init", base.resolve("model.zip").toString(), "--freeze", "--data", second.toString(),
+                "--epochs", "1", "--batch", "4", "--out", tuned.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("new 2-class classifier, trunk frozen"), r.out);
+        ComputationGraph before = SKNetModelFile.load(base.resolve("model.zip"), false);
+        ComputationGraph after = SKNetModelFile.load(tuned.resolve("model.zip"), false);
+        SKNetModelFile.Meta meta = SKNetModelFile.meta(tuned.resolve("model.zip"), after);
+        assertEquals(java.util.List.of("class_0", "class_1"), meta.classes());
+        assertEquals(16, meta.preprocessing().size(), "input size and preparation come from the initial model");
+        assertEquals(2, after.getLayer("classifier").getParam("b").length());
+        for (String frozen : new String[] {"basic_conv.0", "stage_2.0.conv2_sk/branch1/conv", "stage_3.0.conv3.1"}) {
+            for (var e : before.getLayer(frozen).paramTable().entrySet()) {
+                assertTrue(e.getValue().equals(after.getLayer(frozen).getParam(e.getKey())), frozen + "." + e.getKey()
+                        + " changed");
+            }
+        }
+        r = sknet("evaluate", "--model", tuned.resolve("model.zip").toString(), "--data", second.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("top-5 accuracy: 1.0000"), r.out);
+        r = sknet("train", "--init", base.resolve("model.zip").toString(), "--arch", "sknet_small", "--data",
+                second.toString(), "--out", dir.resolve("ft-bad").toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--init takes the architecture from the model"), r.err);
+    }
+
+    @Test
+    void outputProblemsAreFoundBeforeAnyTraining() throws Exception {
+        Path notADir = Files.writeString(dir.resolve("plain-file"), "x");
+        SknetCommandTest.Result r = sknet("train", "--epochs", "1", "--train-images", "32", "--held-out-images", "8",
+                "--size", "16", "--out", notADir.resolve("run").toString());
+        assertEquals(2, r.code, r.out);
+        assertTrue(r.err.contains("cannot write to the output folder"), r.err);
+        assertFalse(r.out.contains("epoch 1/1"), "trained before failing: " + r.out);
+
+        Path out = Files.createDirectories(dir.resolve("trained"));
+        Files.writeString(out.resolve("model.zip"), "a model");
+        r = sknet("train", "--epochs", "1", "--train-images", "32", "--held-out-images", "8", "--size", "16", "--out",
+                out.toString());
+        assertEquals(2, r.code, r.out);
+        assertTrue(r.err.contains("exists; continue it with --resume, replace it with --force"), r.err);
+        assertEquals("a model", Files.readString(out.resolve("model.zip")));
+        r = sknet("train", "--epochs", "1", "--train-images", "32", "--held-out-images", "8", "--size", "16", "--out",
+                out.toString(), "--force");
+        assertEquals(0, r.code, r.err);
+        assertTrue(Files.size(out.resolve("model.zip")) > 1000);
+    }
+
+    @Test
     void aDivergingRunStopsNamingTheStepAndTheLearningRate() {
         SknetCommandTest.Result r = sknet("train", "--epochs", "1", "--train-images", "64", "--held-out-images", "16",
                 "--batch", "16", "--size", "16", "--lr", "1e12", "--warmup-epochs", "0", "--out",
                 dir.resolve("nan").toString());
-        assertEquals(1, r.code, r.out);
+        assertEquals(1, r.code, r.err);
         assertTrue(r.err.contains("training diverged") && r.err.contains("epoch 1, step")
                 && r.err.matches("(?s).*learning rate [0-9.]+e\\+1[12].*"), r.err);
         assertFalse(r.err.contains("train: train:"), r.err);

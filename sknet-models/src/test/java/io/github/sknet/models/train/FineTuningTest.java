@@ -1,0 +1,55 @@
+package io.github.sknet.models.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import io.github.sknet.models.SKNet;
+import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNetVariant;
+
+class FineTuningTest {
+    private static final TrainingRecipe RECIPE = TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 8);
+
+    @Test
+    void everyTrunkParameterIsCarriedOverUnpermutedAndTheHeadIsNew() {
+        ComputationGraph base = SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(5).inputShape(3, 16, 16).seed(3)
+                .build().init();
+        for (boolean freeze : new boolean[] {false, true}) {
+            ComputationGraph tuned = FineTuning.prepare(base, 2, RECIPE, 10, 2, freeze, 1);
+            int compared = 0;
+            for (Layer l : base.getLayers()) {
+                String name = l.conf().getLayer().getLayerName();
+                if (name.equals(SKNetBuilder.LOGITS) || name.equals(SKNetBuilder.OUTPUT)) {
+                    continue;
+                }
+                Layer t = tuned.getLayer(name);
+                assertEquals(freeze, t instanceof FrozenLayer, name);
+                for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
+                    // compared by logical index: a permuted copy (BaseLayer's 'f'-order setParams on a
+                    // c-ordered conv weight) has the same values in other places
+                    assertTrue(p.getValue().equals(t.getParam(p.getKey())), name + "." + p.getKey() + " changed");
+                    compared++;
+                }
+            }
+            assertTrue(compared > 50, compared + " parameters compared");
+            assertEquals(2, tuned.getLayer(SKNetBuilder.LOGITS).getParam("b").length());
+        }
+    }
+
+    @Test
+    void refusesGraphsWithoutTheSknetVertices() {
+        ComputationGraph base = SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(5).inputShape(3, 16, 16).build().init();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FineTuning.prepare(base, 0, RECIPE, 10, 2, false, 1));
+        assertTrue(e.getMessage().contains("at least 1 class"), e.getMessage());
+    }
+}
