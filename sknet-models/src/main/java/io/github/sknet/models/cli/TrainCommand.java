@@ -64,7 +64,7 @@ final class TrainCommand {
             "                        exactly; keep --epochs of the first run)",
             "  --stop-after N        stop after epoch N of the --epochs schedule (continue later with --resume)",
             "  --optimizer O         sgd (default: Nesterov momentum), adamw, adam",
-            "  --lr LR               peak learning rate (default: sgd 0.1 x B/128, adam/adamw 0.001 x B/64)",
+            "  --lr LR               peak learning rate (default: sgd 0.1 x B/64, adam/adamw 0.001 x B/64)",
             "  --weight-decay WD     on conv and dense weights, not BatchNorm or biases (default: sgd 5e-4, adamw 0.05,",
             "                        adam 0)",
             "  --momentum M          SGD momentum (default 0.9)",
@@ -74,8 +74,9 @@ final class TrainCommand {
             "  --step-gamma G        step schedule: factor per step (default 0.1)",
             "  --label-smoothing EPS (default 0.1)",
             "  --clip-grad NORM      clip each layer's gradient to this L2 norm (default: off)",
-            "  --crop-scale MIN      image folders: random-resized-crop area fraction MIN..1 (default 0.35)",
-            "  --hflip P             image folders: horizontal flip probability (default 0.5; 0 for digits or text)",
+            "  --crop-scale MIN      image folders: random-resized-crop area fraction MIN..1 (default 0.6)",
+            "  --hflip P             image folders: horizontal flip probability (default 0: a mirrored digit or letter",
+            "                        is another class; 0.5 for photos whose mirror image is the same class)",
             "  --no-augment          image folders: train on the evaluation view (no crop, no flip)",
             "  --no-background       decode images on the training thread (default: a background thread)",
             "  --bn-recalibrate N    recompute BatchNorm statistics on N training batches after each epoch",
@@ -319,7 +320,7 @@ final class TrainCommand {
         try {
             folder = ImageFolder.open(dir, 0.2, seed);
             aug = a.flag("--no-augment") ? Augmentation.NONE
-                    : new Augmentation(a.decimal("--crop-scale", 0.35), 1, nonNegative(a, "--hflip", 0.5));
+                    : new Augmentation(a.decimal("--crop-scale", 0.6), 1, nonNegative(a, "--hflip", 0));
         } catch (IllegalArgumentException e) {
             throw CliException.usage("train: " + e.getMessage());
         } catch (java.io.UncheckedIOException e) {

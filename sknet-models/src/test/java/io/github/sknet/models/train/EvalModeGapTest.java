@@ -47,10 +47,11 @@ class EvalModeGapTest {
 
         double eval = Trainer.evaluate(g, trainView).top1();
         // training mode: batch statistics of shuffled batches (as in training; a batch of one class would
-        // normalise its class away), on a copy so that the running statistics stay as trained
+        // normalise its class away) of 40, so that their noise stays small, on a copy so that the running
+        // statistics stay as trained
         ComputationGraph t = g.clone();
         Evaluation ev = new Evaluation(3);
-        ImageFolderIterator shuffled = new ImageFolderIterator(folder.train(), folder.classes(), batch, prep,
+        ImageFolderIterator shuffled = new ImageFolderIterator(folder.train(), folder.classes(), 40, prep,
                 Augmentation.NONE, true, 5);
         while (shuffled.hasNext()) {
             DataSet ds = shuffled.next();
@@ -62,7 +63,10 @@ class EvalModeGapTest {
         String figures = String.format("training-mode %.3f, inference-mode %.3f on the %d training images; per epoch %s",
                 training, eval, folder.train().size(), results);
         assertTrue(training > 0.7, "did not learn: " + figures);
-        assertTrue(Math.abs(eval - training) <= 0.05, "inference mode disagrees with training mode: " + figures);
+        // the bug was inference mode falling behind; population statistics may do a little better than a
+        // batch's
+        assertTrue(eval >= training - 0.05, "inference mode falls behind training mode: " + figures);
+        assertTrue(Math.abs(eval - training) <= 0.08, "inference mode disagrees with training mode: " + figures);
         assertTrue(results.get(epochs - 1).heldOutTop1() > 0.6, figures);
     }
 }
