@@ -71,7 +71,10 @@ final class ImportTorchCommand {
             sd = PyTorchWeights.stripModulePrefix(PyTorchWeights.read(weights));
             naming = format.equalsIgnoreCase("auto") ? PyTorchWeights.detectNaming(sd) : PyTorchWeights.Naming.byId(format);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw CliException.usage("import-torch: " + e.getMessage());
+            String m = e.getMessage();
+            // the readers' messages start with the file; detectNaming's and byId's do not
+            throw CliException.usage("import-torch: " + (m != null && m.startsWith(weights.toString()) ? m
+                    : weights + ": " + m));
         }
         if ((naming == PyTorchWeights.Naming.TIMM) != v.isTimm()) {
             throw CliException.usage("import-torch: " + weights + " has " + naming.name().toLowerCase()

@@ -115,6 +115,9 @@ public final class NpyFormat {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("unreadable .npy shape in header: " + oneLine(header));
             }
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("negative dimension in .npy shape: " + oneLine(header));
+            }
         }
         return shape;
     }
