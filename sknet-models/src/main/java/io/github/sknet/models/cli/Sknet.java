@@ -53,6 +53,13 @@ public final class Sknet {
                 e.getCause().printStackTrace();
             }
             return e.exitCode;
+        } catch (io.github.sknet.models.SKNetBuilder.InputTooSmallException e) {
+            // a --size the architecture cannot take is a usage error in every command (train's included)
+            System.err.println("sknet " + cmd + ": " + e.getMessage());
+            if (verbose) {
+                e.printStackTrace();
+            }
+            return 2;
         } catch (Exception | OutOfMemoryError e) {
             System.err.println("sknet " + cmd + ": " + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + (verbose ? "" : " (--verbose for details)"));
