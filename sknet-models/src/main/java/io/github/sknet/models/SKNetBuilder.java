@@ -93,6 +93,18 @@ public final class SKNetBuilder {
         return this;
     }
 
+    /**
+     * An input size below the architecture's total stride: a bad argument wherever it comes from (the
+     * sknet command reports it as a usage error, exit 2, whichever sub-command gave the size).
+     */
+    public static final class InputTooSmallException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public InputTooSmallException(String message) {
+            super(message);
+        }
+    }
+
     public ComputationGraphConfiguration build() {
         String who = variant.id();
         if (numClasses < 1) {
@@ -104,7 +116,7 @@ public final class SKNetBuilder {
         int reduction = (variant.stem() == SKNetVariant.Stem.IMAGENET ? 4 : 1)
                 * (1 << (variant.stages().length - 1));
         if (height < reduction || width < reduction) {
-            throw new IllegalArgumentException(who + ": input " + height + "x" + width + " is too small; it needs at "
+            throw new InputTooSmallException(who + ": input " + height + "x" + width + " is too small; it needs at "
                     + "least " + reduction + "x" + reduction);
         }
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)

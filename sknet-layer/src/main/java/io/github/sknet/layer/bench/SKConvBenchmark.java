@@ -52,8 +52,9 @@ public final class SKConvBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
-        int iters = intArg(args, "--iters", 10);
-        int warmup = intArg(args, "--warmup", 20);
+        checkArgs(args);
+        int iters = intArg(args, "--iters", 10, 1);
+        int warmup = intArg(args, "--warmup", 20, 0);
         Map<String, Double> torch = readPyTorch(strArg(args, "--pytorch", null));
         System.out.printf(Locale.ROOT, "ND4J %s backend, %d threads available, oneDNN grouped conv %s%n",
                 Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"),
@@ -177,9 +178,44 @@ public final class SKConvBenchmark {
         return out;
     }
 
-    private static int intArg(String[] args, String name, int dflt) {
+    /** Every argument is a known option (each at most once), every valued option has its value. */
+    static void checkArgs(String[] args) {
+        List<String> valued = List.of("--iters", "--warmup", "--pytorch");
+        List<String> seen = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!valued.contains(a) && !a.equals("--engine-compare")) {
+                throw new IllegalArgumentException("unknown option '" + a
+                        + "' (options: --iters N --warmup N --pytorch FILE --engine-compare)");
+            }
+            if (seen.contains(a)) {
+                throw new IllegalArgumentException(a + " given twice");
+            }
+            seen.add(a);
+            if (valued.contains(a)) {
+                if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                i++;
+            }
+        }
+    }
+
+    private static int intArg(String[] args, String name, int dflt, int min) {
         String v = strArg(args, name, null);
-        return v == null ? dflt : Integer.parseInt(v);
+        if (v == null) {
+            return dflt;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+        }
+        if (n < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + n);
+        }
+        return n;
     }
 
     private static String strArg(String[] args, String name, String dflt) {

@@ -154,6 +154,9 @@ public final class StateDictLoader {
      * Throws if anything was missing or mis-shaped, or (when strict) if keys were left unread; the
      * message names every such key.
      */
+    /** Problems named in {@link #finish}'s message; the rest are counted. */
+    public static final int MAX_LISTED = 10;
+
     public void finish(String what, boolean strict) {
         List<String> all = new ArrayList<>(problems);
         if (strict) {
@@ -162,8 +165,11 @@ public final class StateDictLoader {
             }
         }
         if (!all.isEmpty()) {
+            // at most MAX_LISTED named: a state_dict of the wrong network would otherwise be one 40 KB line
+            String listed = String.join("; ", all.subList(0, Math.min(all.size(), MAX_LISTED)))
+                    + (all.size() > MAX_LISTED ? "; ... and " + (all.size() - MAX_LISTED) + " more" : "");
             throw new IllegalArgumentException(what + ": cannot load weights (" + all.size() + " problem"
-                    + (all.size() == 1 ? "" : "s") + "): " + String.join("; ", all));
+                    + (all.size() == 1 ? "" : "s") + "): " + listed);
         }
     }
 }

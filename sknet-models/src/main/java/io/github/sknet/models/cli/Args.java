@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * {@code --name value} options and {@code --flag}s of one command line; anything undeclared is a usage
- * error. Shared by the {@code sknet} subcommands and the Spark training entry point.
+ * {@code --name value} options and {@code --flag}s of one command line; anything undeclared, and any option
+ * given twice, is a usage error. Shared by the {@code sknet} subcommands and the Spark training entry point.
  */
 public final class Args {
     private final String prefix;
@@ -34,10 +34,15 @@ public final class Args {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (flagOptions.contains(a)) {
-                flags.add(a);
+                if (!flags.add(a)) {
+                    throw fail(a + " given twice");
+                }
             } else if (valueOptions.contains(a)) {
                 if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
                     throw fail(a + " needs a value");
+                }
+                if (values.containsKey(a)) {
+                    throw fail(a + " given twice ('" + values.get(a) + "' and '" + args[i + 1] + "')");
                 }
                 values.put(a, args[++i]);
             } else {

@@ -47,6 +47,10 @@ final class AttentionCommand {
         Path out = a.path("--out");
         double[] scales = scales(a.string("--scales", "1.0,1.5,2.0"));
         int n = a.integer("--images", 200, 1);
+        Outputs.checkFolder("attention", "--out", out, modelFile);
+        if (a.has("--data") && !Files.isDirectory(a.path("--data"))) {
+            throw CliException.usage("attention: data folder not found: " + a.path("--data"));
+        }
         ComputationGraph g = ModelFiles.load(modelFile, false);
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, g);
         if (meta.size() < 1) {

@@ -63,8 +63,13 @@ final class BenchCommand {
         if (a.has("--threads")) {
             Nd4j.getEnvironment().setMaxThreads(a.integer("--threads", 0, 1));
         }
-        ComputationGraph built = SKNet.builder(v).numClasses(v.defaultClasses()).inputShape(3, size, size)
-                .updater(new Sgd(1e-3)).build().init();
+        ComputationGraph built;
+        try {
+            built = SKNet.builder(v).numClasses(v.defaultClasses()).inputShape(3, size, size)
+                    .updater(new Sgd(1e-3)).build().init();
+        } catch (IllegalArgumentException e) { // e.g. a --size below the architecture's smallest
+            throw CliException.usage("bench: " + e.getMessage());
+        }
         // the unfolded graph's multiply-adds: GFLOP/s stay comparable with and without --fold-bn
         ModelStats stats = ModelStats.of(built.getConfiguration(), InputType.convolutional(size, size, 3));
         ComputationGraph g = FoldBn.apply(built, fold);

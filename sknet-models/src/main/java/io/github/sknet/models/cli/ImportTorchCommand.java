@@ -55,13 +55,26 @@ final class ImportTorchCommand {
         Path out = a.path("--out");
         int size = a.integer("--size", v.defaultSize(), 16);
         String format = a.string("--format", "auto");
+        if (!java.util.List.of("auto", "reference", "timm").contains(format.toLowerCase(java.util.Locale.ROOT))) {
+            throw CliException.usage("import-torch: --format must be auto, reference or timm, got '" + format + "'");
+        }
+        // checked before the weights are read: the size, the output path
+        try {
+            new io.github.sknet.models.SKNetBuilder(v).numClasses(1).inputShape(3, size, size).build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("import-torch: " + e.getMessage());
+        }
+        Outputs.checkFile("import-torch", "--out", out, weights);
         Map<String, INDArray> sd;
         PyTorchWeights.Naming naming;
         try {
             sd = PyTorchWeights.stripModulePrefix(PyTorchWeights.read(weights));
-            naming = format.equals("auto") ? PyTorchWeights.detectNaming(sd) : PyTorchWeights.Naming.byId(format);
+            naming = format.equalsIgnoreCase("auto") ? PyTorchWeights.detectNaming(sd) : PyTorchWeights.Naming.byId(format);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw CliException.usage("import-torch: " + e.getMessage());
+            String m = e.getMessage();
+            // the readers' messages start with the file; detectNaming's and byId's do not
+            throw CliException.usage("import-torch: " + (m != null && m.startsWith(weights.toString()) ? m
+                    : weights + ": " + m));
         }
         if ((naming == PyTorchWeights.Naming.TIMM) != v.isTimm()) {
             throw CliException.usage("import-torch: " + weights + " has " + naming.name().toLowerCase()
@@ -77,7 +90,12 @@ final class ImportTorchCommand {
             }
             classes = (int) fc.size(0);
         }
-        ComputationGraph g = SKNet.builder(v).numClasses(classes).inputShape(3, size, size).build().init();
+        ComputationGraph g;
+        try {
+            g = SKNet.builder(v).numClasses(classes).inputShape(3, size, size).build().init();
+        } catch (IllegalArgumentException e) { // e.g. a --size below the architecture's smallest
+            throw CliException.usage("import-torch: " + e.getMessage());
+        }
         int used;
         try {
             used = PyTorchWeights.load(g, sd, naming).size();

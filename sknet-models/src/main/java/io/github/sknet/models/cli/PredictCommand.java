@@ -23,6 +23,8 @@ import io.github.sknet.models.data.ImageFolder;
 import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.io.Npy;
 import io.github.sknet.models.io.SKNetModelFile;
+import io.github.sknet.models.torch.NpyFormat;
+import io.github.sknet.models.torch.TensorDType;
 
 /**
  * {@code sknet predict}: raw logits in inference mode for a float32 .npy batch [N, 3, H, W] (written as
@@ -31,7 +33,7 @@ import io.github.sknet.models.io.SKNetModelFile;
  */
 final class PredictCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--fold-bn]",
+            "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--fold-bn] [--allow-non-finite]",
             "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--size S] [--fold-bn]",
             "  --input X.npy    float32 [N, 3, H, W], any H, W the network takes (not only the size it",
             "                   was trained at); --output gets float32 [N, classes] raw logits",
@@ -40,6 +42,10 @@ final class PredictCommand {
             "  --size S         prepare images at S x S instead of the model's recorded size (the network",
             "                   is fully convolutional; S must be at least its total stride, e.g. 32)",
             "  --batch B        images per forward pass for an .npy input (default 32)",
+            "  --allow-non-finite",
+            "                   run an .npy input that holds NaN or Inf values (refused by default)",
+            "  an .npy of another float type (float16/64, either byte order, C or Fortran order) is converted to",
+            "  float32; integer and bool arrays (e.g. raw uint8 pixels) are refused: scale them first",
             FoldBn.HELP);
 
     private PredictCommand() {
@@ -47,17 +53,16 @@ final class PredictCommand {
 
     static int run(String[] argv) throws IOException {
         Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch", "--size"),
-                Set.of("--verbose", FoldBn.FLAG));
+                Set.of("--verbose", FoldBn.FLAG, ALLOW_NON_FINITE));
         Path modelFile = a.path("--model");
         Path input = a.path("--input");
         if (!Files.exists(input)) {
             throw CliException.usage("predict: input not found: " + input);
         }
-        ComputationGraph loaded = ModelFiles.load(modelFile, false);
-        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
-        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
         int batch = a.integer("--batch", 32, 1);
-        if (input.toString().endsWith(".npy")) {
+        boolean npy = input.toString().endsWith(".npy");
+        INDArray x = null;
+        if (npy) {
             if (!a.has("--output")) {
                 throw CliException.usage("predict: --output Y.npy is required with an .npy input");
             }
@@ -65,14 +70,22 @@ final class PredictCommand {
                 throw CliException.usage("predict: --size applies to image inputs; an .npy is the network's input "
                         + "as given (its H and W are used)");
             }
-            INDArray x;
-            try {
-                x = Npy.read(input);
-            } catch (IllegalArgumentException e) {
-                throw CliException.failure("predict: " + e.getMessage(), e);
-            }
-            checkBatch(x, meta);
-            Npy.write(a.path("--output"), logits(g, x.castTo(DataType.FLOAT), batch));
+            // everything about the input and the output is checked before the model is loaded
+            Outputs.checkFile("predict", "--output", a.path("--output"), input, modelFile);
+            x = readBatch(input, a.flag(ALLOW_NON_FINITE));
+        }
+        ComputationGraph loaded = ModelFiles.load(modelFile, false);
+        if (!npy && a.has("--output")) {
+            throw CliException.usage("predict: --output applies to an .npy input; image inputs print their top-5");
+        }
+        if (!npy && a.flag(ALLOW_NON_FINITE)) {
+            throw CliException.usage("predict: " + ALLOW_NON_FINITE + " applies to an .npy input");
+        }
+        SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
+        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
+        if (npy) {
+            checkSize("predict", meta, x.size(2), x.size(3));
+            Npy.write(a.path("--output"), logits(g, x, batch));
             System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
         }
@@ -88,15 +101,15 @@ final class PredictCommand {
         List<Path> images = images(input);
         int side = prep.size(), per = 3 * side * side;
         for (Path p : images) {
-            INDArray x;
+            INDArray img;
             try {
                 float[] px = new float[per];
                 prep.toChw(prep.evalView(ImagePreprocessing.decode(p)), px, 0);
-                x = Nd4j.create(px, new long[] {1, 3, side, side}, DataType.FLOAT);
+                img = Nd4j.create(px, new long[] {1, 3, side, side}, DataType.FLOAT);
             } catch (RuntimeException e) {
                 throw CliException.failure("predict: " + e.getMessage(), e);
             }
-            INDArray l = logits(g, x, 1).getRow(0);
+            INDArray l = logits(g, img, 1).getRow(0);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
             // ranked by logit: probabilities that underflow to 0 would tie and fall back to class order
             int[] order = argsortDescending(l.toDoubleVector());
@@ -109,11 +122,68 @@ final class PredictCommand {
         return 0;
     }
 
-    private static void checkBatch(INDArray x, SKNetModelFile.Meta meta) {
-        if (x.rank() != 4 || x.size(1) != 3) {
-            throw CliException.usage("predict: input must be float32 [N, 3, H, W], got shape " + Arrays.toString(x.shape()));
+    static final String ALLOW_NON_FINITE = "--allow-non-finite";
+
+    /**
+     * The .npy batch as float32 [N, 3, H, W]: its header (dtype, shape) checked before the data is read,
+     * float16/32/64 in either byte order and C or Fortran order converted (float64 rounded to float32),
+     * integer and bool arrays refused (raw uint8 pixels would be used unscaled), a truncated or damaged
+     * file refused, an empty batch refused, and NaN/Inf values refused unless {@code allowNonFinite}.
+     * Every error is one line naming the file.
+     */
+    static INDArray readBatch(Path input, boolean allowNonFinite) throws IOException {
+        byte[] bytes = Files.readAllBytes(input);
+        NpyFormat.Header h;
+        try {
+            h = NpyFormat.header(bytes);
+        } catch (IllegalArgumentException e) {
+            throw CliException.failure("predict: cannot read " + input + " as a numpy .npy array: " + e.getMessage(), e);
         }
-        checkSize("predict", meta, x.size(2), x.size(3));
+        TensorDType type;
+        try {
+            type = h.dtype();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("predict: " + input + ": " + e.getMessage() + "; predict takes float32 [N, 3, H, W]");
+        }
+        if (!type.floating()) {
+            throw CliException.usage("predict: " + input + " holds " + h.descr() + " (" + type.name().toLowerCase(Locale.ROOT)
+                    + ") values; predict takes float32 [N, 3, H, W] prepared as the model expects (e.g. uint8 pixels "
+                    + "divided by 255 and normalised), saved with x.astype(numpy.float32)");
+        }
+        long[] shape = h.shape();
+        if (shape.length != 4 || shape[1] != 3) {
+            throw CliException.usage("predict: " + input + " must be float32 [N, 3, H, W], got shape " + Arrays.toString(shape));
+        }
+        if (shape[0] == 0 || shape[2] == 0 || shape[3] == 0) {
+            throw CliException.usage("predict: " + input + " holds no images (shape " + Arrays.toString(shape) + ")");
+        }
+        INDArray x;
+        try {
+            x = NpyFormat.parse(bytes).castTo(DataType.FLOAT);
+        } catch (IllegalArgumentException e) {
+            throw CliException.failure("predict: cannot read " + input + " as a numpy .npy array: " + e.getMessage(), e);
+        }
+        if (!allowNonFinite) {
+            float[] v = x.data().asFloat();
+            long bad = 0;
+            long first = -1;
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    bad++;
+                    if (first < 0) {
+                        first = i;
+                    }
+                }
+            }
+            if (bad > 0) {
+                long per = shape[1] * shape[2] * shape[3];
+                throw CliException.usage("predict: " + input + " has " + bad + " non-finite value" + (bad == 1 ? "" : "s")
+                        + " (NaN or Inf), the first in image " + first / per + (h.descr().endsWith("f8")
+                        ? " (float64 values beyond float32's range count too)" : "") + "; " + ALLOW_NON_FINITE
+                        + " runs them anyway");
+            }
+        }
+        return x;
     }
 
     /**

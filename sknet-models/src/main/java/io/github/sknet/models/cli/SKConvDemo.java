@@ -1,8 +1,7 @@
 package io.github.sknet.models.cli;
 
-import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -40,17 +39,9 @@ final class SKConvDemo {
     }
 
     static int run(String[] args) {
-        List<String> a = Arrays.asList(args);
-        if (a.contains("--help")) {
-            System.out.println("usage: sknet demo [--epochs N] [--seed S]");
-            return 0;
-        }
-        int epochs = intOpt(a, "--epochs", 6);
-        long seed = intOpt(a, "--seed", 42);
-        if (epochs < 1) {
-            System.err.println("sknet demo: --epochs must be >= 1, got " + epochs);
-            return 2;
-        }
+        Args a = new Args("demo", args, Set.of("--epochs", "--seed"), Set.of("--verbose"));
+        int epochs = a.integer("--epochs", 6, 1);
+        long seed = a.integer("--seed", 42, Integer.MIN_VALUE);
         Nd4j.getRandom().setSeed(seed);
         ComputationGraph g = new ComputationGraph(graph(seed));
         g.init();
@@ -128,16 +119,5 @@ final class SKConvDemo {
             }
         }
         return new DataSet(Nd4j.create(x, new long[] {n, 1, SIZE, SIZE}, 'c'), Nd4j.create(y, new long[] {n, CLASSES}, 'c'));
-    }
-
-    private static int intOpt(List<String> a, String name, int dflt) {
-        int i = a.indexOf(name);
-        if (i < 0) {
-            return dflt;
-        }
-        if (i + 1 >= a.size()) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        return Integer.parseInt(a.get(i + 1));
     }
 }

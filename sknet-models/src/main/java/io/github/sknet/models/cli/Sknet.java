@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import io.github.sknet.layer.bench.SKConvBenchmark;
 
@@ -52,6 +53,13 @@ public final class Sknet {
                 e.getCause().printStackTrace();
             }
             return e.exitCode;
+        } catch (io.github.sknet.models.SKNetBuilder.InputTooSmallException e) {
+            // a --size the architecture cannot take is a usage error in every command (train's included)
+            System.err.println("sknet " + cmd + ": " + e.getMessage());
+            if (verbose) {
+                e.printStackTrace();
+            }
+            return 2;
         } catch (Exception | OutOfMemoryError e) {
             System.err.println("sknet " + cmd + ": " + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + (verbose ? "" : " (--verbose for details)"));
@@ -88,7 +96,15 @@ public final class Sknet {
             "demo", new Command("usage: sknet demo [--epochs N] [--seed S]", SKConvDemo::run),
             "bench-skconv", new Command("usage: sknet bench-skconv [--iters N] [--warmup N] [--pytorch torch.json] "
                     + "[--engine-compare]", a -> {
-                        SKConvBenchmark.main(a);
+                        // the benchmark parses its own arguments; checked here first for one-line usage errors
+                        Args checked = new Args("bench-skconv", a, Set.of("--iters", "--warmup", "--pytorch"),
+                                Set.of("--engine-compare", "--verbose"));
+                        checked.integer("--iters", 10, 1);
+                        checked.integer("--warmup", 20, 0);
+                        if (checked.has("--pytorch") && !java.nio.file.Files.isRegularFile(checked.path("--pytorch"))) {
+                            throw CliException.usage("bench-skconv: --pytorch file not found: " + checked.path("--pytorch"));
+                        }
+                        SKConvBenchmark.main(Arrays.stream(a).filter(s -> !s.equals("--verbose")).toArray(String[]::new));
                         return 0;
                     }));
 

@@ -1,6 +1,13 @@
 package io.github.sknet.models.io;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectOutputStream;
+import java.util.Enumeration;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,11 +138,37 @@ public final class SKNetModelFile {
         Objects.requireNonNull(meta, "meta");
         Objects.requireNonNull(file, "file");
         AtomicFiles.write(file, out -> {
-            Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".model", ".zip");
+            Path tmp = AtomicFiles.tempFile(file); // ModelSerializer needs a file; owner-only, cleaned as stale
             try {
                 ModelSerializer.writeModel(g, tmp.toFile(), withUpdater);
-                ModelSerializer.addObjectToFile(tmp.toFile(), META_KEY, meta.toJson());
-                Files.copy(tmp, out);
+                // the metadata entry as ModelSerializer.addObjectToFile writes it ("objects/<key>", a serialized
+                // object), added here while copying: addObjectToFile copies the model to a world-readable
+                // temporary file in java.io.tmpdir, which a killed run would leave behind
+                ZipOutputStream zip = new ZipOutputStream(out);
+                try (ZipFile in = new ZipFile(tmp.toFile())) {
+                    Enumeration<? extends ZipEntry> entries = in.entries();
+                    while (entries.hasMoreElements()) {
+                        ZipEntry e = entries.nextElement();
+                        if (e.getName().equals("objects/" + META_KEY)) {
+                            continue;
+                        }
+                        zip.putNextEntry(new ZipEntry(e.getName()));
+                        try (InputStream is = in.getInputStream(e)) {
+                            is.transferTo(zip);
+                        }
+                        zip.closeEntry();
+                    }
+                }
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+                    o.writeObject(meta.toJson());
+                }
+                ZipEntry e = new ZipEntry("objects/" + META_KEY);
+                e.setSize(bytes.size());
+                zip.putNextEntry(e);
+                zip.write(bytes.toByteArray());
+                zip.closeEntry();
+                zip.finish();
             } finally {
                 Files.deleteIfExists(tmp);
             }

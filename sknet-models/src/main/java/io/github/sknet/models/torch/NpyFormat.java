@@ -33,8 +33,16 @@ public final class NpyFormat {
         return true;
     }
 
-    /** Parses one .npy file's bytes. */
-    public static INDArray parse(byte[] bytes) {
+    /** A .npy header: dtype string (e.g. "<f4"), memory order, shape, and where the data starts. */
+    public record Header(String descr, boolean fortran, long[] shape, int dataOffset) {
+        /** The element type; throws (one line) for types this reader does not convert (objects, strings, ...). */
+        public TensorDType dtype() {
+            return NpyFormat.dtype(descr);
+        }
+    }
+
+    /** Reads and checks the header of one .npy file's bytes, without touching the data. */
+    public static Header header(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (!isNpy(bytes) || bytes.length < 10) {
             throw new IllegalArgumentException("not a .npy array (no \\x93NUMPY magic)");
@@ -63,14 +71,34 @@ public final class NpyFormat {
         Matcher f = FORTRAN.matcher(header);
         Matcher s = SHAPE.matcher(header);
         if (!d.find() || !f.find() || !s.find()) {
-            throw new IllegalArgumentException("unreadable .npy header: " + header.trim());
+            throw new IllegalArgumentException("unreadable .npy header: " + oneLine(header));
         }
-        String descr = d.group(1);
-        long[] shape = shape(s.group(1), header);
-        ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        TensorDType type = dtype(descr);
-        b.position(start + headerLen);
-        return type.decode(b, order, shape, f.group(1).equals("True"));
+        return new Header(d.group(1), f.group(1).equals("True"), shape(s.group(1), header), start + headerLen);
+    }
+
+    /**
+     * Parses one .npy file's bytes: the header, then exactly as many data bytes as its dtype and shape
+     * need (fewer: the file is truncated; more: it is damaged), both refused before any value is used.
+     */
+    public static INDArray parse(byte[] bytes) {
+        Header h = header(bytes);
+        TensorDType type = h.dtype();
+        long count = TensorDType.elements(h.shape());
+        long need = count < 0 ? -1 : count * type.size();
+        long have = bytes.length - (long) h.dataOffset();
+        if (need >= 0 && have > need) {
+            throw new IllegalArgumentException(have - need + " bytes after the data of shape "
+                    + java.util.Arrays.toString(h.shape()) + " of " + h.descr() + " (file damaged?)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        b.position(h.dataOffset());
+        ByteOrder order = h.descr().startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        return type.decode(b, order, h.shape(), h.fortran());
+    }
+
+    private static String oneLine(String header) {
+        String t = header.trim().replace('\n', ' ').replace('\r', ' ');
+        return t.length() > 200 ? t.substring(0, 200) + "..." : t;
     }
 
     private static long[] shape(String dims, String header) {
@@ -85,7 +113,10 @@ public final class NpyFormat {
             try {
                 shape[i] = Long.parseLong(parts[i].trim().replace("L", ""));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("unreadable .npy shape in header: " + header.trim());
+                throw new IllegalArgumentException("unreadable .npy shape in header: " + oneLine(header));
+            }
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("negative dimension in .npy shape: " + oneLine(header));
             }
         }
         return shape;
