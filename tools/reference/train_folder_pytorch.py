@@ -8,8 +8,10 @@ SKNetVariant.SKNET_SMALL table) trained on the same image folder, to tell a DL4J
 DIR/train and DIR/val are used as given. Prints per epoch: training loss, training-mode accuracy during
 the epoch, eval-mode accuracy on the training images and on val. `--recipe adam` is the old
 `sknet train` (Adam 2e-3, no augmentation); `--recipe sgd` is the default recipe of `sknet train`
-(SGD Nesterov 0.9, lr 0.1 x batch/256... see TrainingRecipe.java), warm-up + cosine, label smoothing 0.1,
-weight decay 5e-5 without BatchNorm and biases, random-resized-crop (scale 0.35-1) without flips."""
+(TrainingRecipe.java): SGD Nesterov 0.9, lr 0.1 x batch/64, one epoch of linear warm-up then cosine per
+iteration, label smoothing 0.1, weight decay 5e-4 without BatchNorm and biases, random-resized-crop
+(scale 0.6-1, ratio 3/4-4/3) without flips. (What differs: sknet train also recomputes the BatchNorm
+statistics after each epoch; torchvision's crop interpolates with PIL.)"""
 import argparse
 import math
 import os
@@ -63,7 +65,7 @@ def main():
     torch.manual_seed(42)
     plain = transforms.Compose([transforms.Resize((a.size, a.size)), transforms.ToTensor()])
     if a.recipe == "sgd":
-        aug = transforms.Compose([transforms.RandomResizedCrop(a.size, scale=(0.35, 1.0)), transforms.ToTensor()])
+        aug = transforms.Compose([transforms.RandomResizedCrop(a.size, scale=(0.6, 1.0)), transforms.ToTensor()])
     else:
         aug = plain
     train = torchvision.datasets.ImageFolder(os.path.join(a.dir, "train"), aug)
@@ -81,8 +83,8 @@ def main():
     else:
         decay = [p for n, p in model.named_parameters() if p.ndim > 1]
         no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-        lr = 0.1 * a.batch / 256 * 4
-        opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-5}, {"params": no_decay, "weight_decay": 0}],
+        lr = 0.1 * a.batch / 64
+        opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}],
                               lr=lr, momentum=0.9, nesterov=True)
         warm = len(loader)
         schedule = lambda step: (step + 1) / warm if step < warm else \

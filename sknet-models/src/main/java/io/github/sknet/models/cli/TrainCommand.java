@@ -64,7 +64,8 @@ final class TrainCommand {
             "                        exactly; keep --epochs of the first run)",
             "  --stop-after N        stop after epoch N of the --epochs schedule (continue later with --resume)",
             "  --optimizer O         sgd (default: Nesterov momentum), adamw, adam",
-            "  --lr LR               peak learning rate (default: sgd 0.1 x B/64, adam/adamw 0.001 x B/64)",
+            "  --lr LR               peak learning rate (default: sgd 0.2 x B/64, adam/adamw 0.001 x B/64; a tenth of it",
+            "                        with --init)",
             "  --weight-decay WD     on conv and dense weights, not BatchNorm or biases (default: sgd 5e-4, adamw 0.05,",
             "                        adam 0)",
             "  --momentum M          SGD momentum (default 0.9)",
@@ -144,10 +145,11 @@ final class TrainCommand {
         int batch = a.integer("--batch", 64, 1);
         int stopAfter = Math.min(epochs, a.integer("--stop-after", epochs, 1));
         long seed = a.integer("--seed", 42, 0);
-        TrainingRecipe recipe = recipe(a, batch);
+        TrainingRecipe recipe = recipe(a, batch, a.has("--init"));
         checkOutput(out, a.flag("--resume"), a.flag("--force"));
         ImagePreprocessing prep = recorded != null ? recorded.withSize(size) : ImagePreprocessing.plain(size);
         Data data = data(a, prep, batch, seed);
+        Files.createDirectories(out);
         int itersPerEpoch = (data.trainImages + batch - 1) / batch;
 
         // model
@@ -248,9 +250,16 @@ final class TrainCommand {
      * --force (or continued with --resume).
      */
     private static void checkOutput(Path out, boolean resume, boolean force) {
+        // the folder itself is made only when training starts, so a refused run leaves nothing behind
+        Path existing = out.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
         try {
-            Files.createDirectories(out);
-            Files.deleteIfExists(Files.createTempFile(out, ".sknet-write-check", ".tmp"));
+            if (existing == null || !Files.isDirectory(existing)) {
+                throw new IOException((existing == null ? out : existing) + " is not a folder");
+            }
+            Files.deleteIfExists(Files.createTempFile(existing, ".sknet-write-check", ".tmp"));
         } catch (IOException | RuntimeException e) {
             throw CliException.usage("train: cannot write to the output folder " + out + " (" + e.getMessage() + ")");
         }
@@ -264,10 +273,11 @@ final class TrainCommand {
         }
     }
 
-    private static TrainingRecipe recipe(Args a, int batch) {
+    private static TrainingRecipe recipe(Args a, int batch, boolean fineTuning) {
         try {
             TrainingRecipe.Optimizer o = TrainingRecipe.Optimizer.byName(a.string("--optimizer", "sgd"));
             TrainingRecipe d = TrainingRecipe.defaults(o, batch);
+            d = fineTuning ? d.forFineTuning() : d;
             String schedule = a.string("--schedule", "cosine");
             WarmupSchedule.Decay decay = switch (schedule) {
                 case "cosine" -> WarmupSchedule.Decay.COSINE;

@@ -14,7 +14,7 @@ import org.nd4j.linalg.learning.regularization.WeightDecay;
  * How a network is trained: optimiser, learning-rate schedule, weight decay, label smoothing, gradient
  * clipping. Weight decay applies to convolution and dense weights only, never to BatchNorm parameters or
  * biases (as timm and torchvision train). The defaults, SGD with Nesterov momentum 0.9, learning rate
- * 0.1 scaled by batch/64, one epoch of linear warm-up then cosine decay, weight decay 5e-4 and label
+ * 0.2 scaled by batch/64 (a tenth of it for fine-tuning: {@link #forFineTuning()}), one epoch of linear warm-up then cosine decay, weight decay 5e-4 and label
  * smoothing 0.1, train an SKNet on a few thousand images without tuning (measured on a folder of digit
  * photos: README, Training on your images).
  *
@@ -47,7 +47,7 @@ public record TrainingRecipe(Optimizer optimizer, double learningRate, double mo
 
         /** The peak learning rate used when none is given, for mini-batches of {@code batch}. */
         public double defaultLearningRate(int batch) {
-            return this == SGD ? 0.1 * batch / 64 : 1e-3 * batch / 64;
+            return this == SGD ? 0.2 * batch / 64 : 1e-3 * batch / 64;
         }
 
         public double defaultWeightDecay() {
@@ -76,6 +76,11 @@ public record TrainingRecipe(Optimizer optimizer, double learningRate, double mo
     public static TrainingRecipe defaults(Optimizer o, int batch) {
         return new TrainingRecipe(o, o.defaultLearningRate(batch), 0.9, o.defaultWeightDecay(), 1,
                 WarmupSchedule.Decay.COSINE, 30, 0.1, 0.1, 0);
+    }
+
+    /** The same recipe at a tenth of the learning rate: what fine-tuning a trained trunk wants. */
+    public TrainingRecipe forFineTuning() {
+        return withLearningRate(learningRate / 10);
     }
 
     public TrainingRecipe withLearningRate(double lr) {

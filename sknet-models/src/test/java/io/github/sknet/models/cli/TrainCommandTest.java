@@ -59,7 +59,7 @@ class TrainCommandTest {
             }
         }
         // the schedule: warm-up over epoch 1 to the peak, cosine to ~0 at the end
-        double peak = 0.1 * 8 / 64;
+        double peak = 0.2 * 8 / 64;
         assertEquals(peak, ea.get(0).get("learning_rate").asDouble(), 1e-9);
         assertTrue(ea.get(2).get("learning_rate").asDouble() < peak * 0.05, ea.toString());
         assertTrue(Files.exists(straight.resolve("best.zip")));

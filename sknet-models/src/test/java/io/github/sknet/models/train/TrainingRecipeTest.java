@@ -68,8 +68,9 @@ class TrainingRecipeTest {
 
     @Test
     void defaultsScaleWithTheBatchAndBadValuesAreNamed() {
-        assertEquals(0.1, TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 64).learningRate(), 1e-12);
-        assertEquals(0.2, TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 128).learningRate(), 1e-12);
+        assertEquals(0.2, TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 64).learningRate(), 1e-12);
+        assertEquals(0.4, TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 128).learningRate(), 1e-12);
+        assertEquals(0.02, TrainingRecipe.defaults(TrainingRecipe.Optimizer.SGD, 64).forFineTuning().learningRate(), 1e-12);
         assertEquals(TrainingRecipe.Optimizer.ADAMW, TrainingRecipe.Optimizer.byName("AdamW"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TrainingRecipe.Optimizer.byName("rmsprop"));
