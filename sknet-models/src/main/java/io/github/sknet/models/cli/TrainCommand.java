@@ -112,19 +112,19 @@ final class TrainCommand {
         SKNetModelFile.Meta initMeta = null;
         if (a.has("--init")) {
             if (a.flag("--resume") || a.has("--arch")) {
-                throw CliException.usage("train: --init takes the architecture from the model; it goes with neither "
+                throw CliException.usage("--init takes the architecture from the model; it goes with neither "
                         + "--resume nor --arch");
             }
             if (!a.has("--data")) {
-                throw CliException.usage("train: --init fine-tunes on an image folder: give --data DIR");
+                throw CliException.usage("--init fine-tunes on an image folder: give --data DIR");
             }
             init = ModelFiles.load(a.path("--init"), false);
             initMeta = ModelFiles.meta(a.path("--init"), init);
             if (initMeta.preprocessing() == null) {
-                throw CliException.usage("train: " + a.path("--init") + " has no sknet metadata (input size unknown)");
+                throw CliException.usage(a.path("--init") + " has no sknet metadata (input size unknown)");
             }
         } else if (a.flag("--freeze")) {
-            throw CliException.usage("train: --freeze goes with --init M.zip");
+            throw CliException.usage("--freeze goes with --init M.zip");
         }
         Path out = Path.of(a.string("--out", "sknet-out"));
         Path checkpoint = out.resolve("checkpoint.zip");
@@ -261,12 +261,12 @@ final class TrainCommand {
             }
             Files.deleteIfExists(Files.createTempFile(existing, ".sknet-write-check", ".tmp"));
         } catch (IOException | RuntimeException e) {
-            throw CliException.usage("train: cannot write to the output folder " + out + " (" + e.getMessage() + ")");
+            throw CliException.usage("cannot write to the output folder " + out + " (" + e.getMessage() + ")");
         }
         if (!resume && !force) {
             for (String f : new String[] {"model.zip", "checkpoint.zip"}) {
                 if (Files.exists(out.resolve(f))) {
-                    throw CliException.usage("train: " + out.resolve(f) + " exists; continue it with --resume, replace it "
+                    throw CliException.usage(out.resolve(f) + " exists; continue it with --resume, replace it "
                             + "with --force, or choose another --out");
                 }
             }
@@ -291,7 +291,7 @@ final class TrainCommand {
                     decay, a.decimal("--step-epochs", d.stepEpochs()), a.decimal("--step-gamma", d.stepGamma()),
                     nonNegative(a, "--label-smoothing", d.labelSmoothing()), nonNegative(a, "--clip-grad", 0));
         } catch (IllegalArgumentException e) {
-            throw CliException.usage("train: " + e.getMessage());
+            throw CliException.usage(e.getMessage());
         }
     }
 
@@ -305,10 +305,10 @@ final class TrainCommand {
         try {
             d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw CliException.usage("train: " + name + " must be a number, got '" + v + "'");
+            throw CliException.usage(name + " must be a number, got '" + v + "'");
         }
         if (!(d >= 0) || Double.isInfinite(d)) {
-            throw CliException.usage("train: " + name + " must be >= 0, got " + v);
+            throw CliException.usage(name + " must be >= 0, got " + v);
         }
         return d;
     }
@@ -332,13 +332,13 @@ final class TrainCommand {
             aug = a.flag("--no-augment") ? Augmentation.NONE
                     : new Augmentation(a.decimal("--crop-scale", 0.6), 1, nonNegative(a, "--hflip", 0));
         } catch (IllegalArgumentException e) {
-            throw CliException.usage("train: " + e.getMessage());
+            throw CliException.usage(e.getMessage());
         } catch (java.io.UncheckedIOException e) {
             throw CliException.failure(e.getMessage(), e);
         }
         folder.warnings().forEach(w -> System.err.println("sknet train: warning: " + w));
         if (folder.heldOut().isEmpty()) {
-            throw CliException.usage("train: " + dir + " leaves no held-out images (each class needs 2 or more)");
+            throw CliException.usage(dir + " leaves no held-out images (each class needs 2 or more)");
         }
         List<String> classes = folder.classes();
         System.out.printf("data: %s, %d classes, %d training / %d held-out images (%s), per class %s%n", dir,
