@@ -73,8 +73,8 @@ public final class SparkData {
     /**
      * All images of an image folder (one sub-folder per class, {@link #imageFolderClasses class order}
      * = sorted sub-folder names), read <b>on the driver</b> with DataVec's {@code ImageRecordReader}
-     * exactly as the {@code sknet} command reads them (resized to size x size, 3 channels, values scaled
-     * to [0, 1]), then parallelized in mini-batches of {@code batch} over {@code sc.defaultParallelism()}
+     * (resized to size x size, 3 channels, values scaled to [0, 1]; the {@code sknet} command now reads
+     * folders with sknet-models' ImageFolder, crops instead of stretching and augments), then parallelized in mini-batches of {@code batch} over {@code sc.defaultParallelism()}
      * partitions. Driver-side loading keeps OpenCV off the executors and suits data sets that fit in
      * driver memory; for larger ones, read the files on the executors (DataVec's Spark functions).
      *
