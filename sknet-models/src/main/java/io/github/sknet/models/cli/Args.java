@@ -98,6 +98,15 @@ public final class Args {
 
     /** A finite number > 0. */
     public double decimal(String name, double dflt) {
+        return number(name, dflt, false);
+    }
+
+    /** A finite number >= 0 (weight decay, label smoothing, a probability). */
+    public double nonNegative(String name, double dflt) {
+        return number(name, dflt, true);
+    }
+
+    private double number(String name, double dflt, boolean zeroAllowed) {
         String v = values.get(name);
         if (v == null) {
             return dflt;
@@ -108,8 +117,8 @@ public final class Args {
         } catch (NumberFormatException e) {
             throw fail(name + " must be a number, got '" + v + "'");
         }
-        if (!(d > 0) || Double.isInfinite(d)) {
-            throw fail(name + " must be > 0, got " + v);
+        if (!(zeroAllowed ? d >= 0 : d > 0) || Double.isInfinite(d)) {
+            throw fail(name + " must be " + (zeroAllowed ? ">= 0" : "> 0") + ", got " + v);
         }
         return d;
     }

@@ -46,15 +46,7 @@ final class EvaluateCommand {
         int batch = a.integer("--batch", 64, 1);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
-        ImagePreprocessing prep = meta.preprocessing();
-        if (prep == null && !a.has("--size")) {
-            throw CliException.usage("evaluate: " + modelFile + " has no sknet metadata (input size unknown); give --size");
-        }
-        if (a.has("--size")) {
-            int s = a.integer("--size", 0, 1);
-            prep = prep == null ? ImagePreprocessing.plain(s) : prep.withSize(s);
-        }
-        PredictCommand.checkSize("evaluate", meta, prep.size(), prep.size());
+        ImagePreprocessing prep = PredictCommand.preparation("evaluate", a, modelFile, meta);
         ImageFolder folder;
         try {
             folder = ImageFolder.all(data);

@@ -89,15 +89,7 @@ final class PredictCommand {
             System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
         }
-        ImagePreprocessing prep = meta.preprocessing();
-        if (prep == null && !a.has("--size")) {
-            throw CliException.usage("predict: " + modelFile + " has no sknet metadata (input size unknown); give --size");
-        }
-        if (a.has("--size")) {
-            int s = a.integer("--size", 0, 1);
-            prep = prep == null ? ImagePreprocessing.plain(s) : prep.withSize(s);
-        }
-        checkSize("predict", meta, prep.size(), prep.size());
+        ImagePreprocessing prep = preparation("predict", a, modelFile, meta);
         List<Path> images = images(input);
         int side = prep.size(), per = 3 * side * side;
         for (Path p : images) {
@@ -195,6 +187,24 @@ final class PredictCommand {
      * naming it, so that every size accepted here is one a network can also be built for. Models of unknown
      * architecture are not checked.
      */
+    /**
+     * How {@code command} prepares image files for the model: its recorded preparation, at {@code --size}
+     * if given (the only source of the size for a zip without sknet metadata), checked against the
+     * architecture's smallest input.
+     */
+    static ImagePreprocessing preparation(String command, Args a, Path modelFile, SKNetModelFile.Meta meta) {
+        ImagePreprocessing prep = meta.preprocessing();
+        if (prep == null && !a.has("--size")) {
+            throw CliException.usage(command + ": " + modelFile + " has no sknet metadata (input size unknown); give --size");
+        }
+        if (a.has("--size")) {
+            int s = a.integer("--size", 0, 1);
+            prep = prep == null ? ImagePreprocessing.plain(s) : prep.withSize(s);
+        }
+        checkSize(command, meta, prep.size(), prep.size());
+        return prep;
+    }
+
     static void checkSize(String command, SKNetModelFile.Meta meta, long h, long w) {
         SKNetVariant v;
         try {

@@ -286,31 +286,13 @@ final class TrainCommand {
                 default -> throw new IllegalArgumentException("--schedule must be cosine, step or constant, got '"
                         + schedule + "'");
             };
-            return new TrainingRecipe(o, a.decimal("--lr", d.learningRate()), nonNegative(a, "--momentum", d.momentum()),
-                    nonNegative(a, "--weight-decay", d.weightDecay()), nonNegative(a, "--warmup-epochs", d.warmupEpochs()),
+            return new TrainingRecipe(o, a.decimal("--lr", d.learningRate()), a.nonNegative("--momentum", d.momentum()),
+                    a.nonNegative("--weight-decay", d.weightDecay()), a.nonNegative("--warmup-epochs", d.warmupEpochs()),
                     decay, a.decimal("--step-epochs", d.stepEpochs()), a.decimal("--step-gamma", d.stepGamma()),
-                    nonNegative(a, "--label-smoothing", d.labelSmoothing()), nonNegative(a, "--clip-grad", 0));
+                    a.nonNegative("--label-smoothing", d.labelSmoothing()), a.nonNegative("--clip-grad", 0));
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-    }
-
-    /** Args.decimal insists on > 0; these options also take 0. */
-    private static double nonNegative(Args a, String name, double dflt) {
-        if (!a.has(name)) {
-            return dflt;
-        }
-        String v = a.string(name, null);
-        double d;
-        try {
-            d = Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw CliException.usage(name + " must be a number, got '" + v + "'");
-        }
-        if (!(d >= 0) || Double.isInfinite(d)) {
-            throw CliException.usage(name + " must be >= 0, got " + v);
-        }
-        return d;
     }
 
     private static Data data(Args a, ImagePreprocessing prep, int batch, long seed) {
@@ -330,7 +312,7 @@ final class TrainCommand {
         try {
             folder = ImageFolder.open(dir, 0.2, seed);
             aug = a.flag("--no-augment") ? Augmentation.NONE
-                    : new Augmentation(a.decimal("--crop-scale", 0.6), 1, nonNegative(a, "--hflip", 0));
+                    : new Augmentation(a.decimal("--crop-scale", 0.6), 1, a.nonNegative("--hflip", 0));
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         } catch (java.io.UncheckedIOException e) {
