@@ -29,18 +29,21 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import io.github.sknet.layer.conv.ConvGeometry;
-import io.github.sknet.layer.conv.GroupedConvEngine;
-import io.github.sknet.layer.conv.Nd4jGroupedConvEngine;
+import io.github.sknet.layer.conv.GroupedConvHelper;
+import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.layer.sk.SKConv;
 import io.github.sknet.layer.sk.SKConvConfig;
-import io.github.sknet.layer.onednn.OneDnn;
 
 /**
  * SKConv and grouped-convolution timings (median ms over timed iterations after warm-up), float32,
  * next to SPEC.md's PyTorch 1.13 figures and, with {@code --pytorch FILE}, PyTorch measured in the
  * same run by tools/bench/skconv_pytorch.py.
  *
- * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 20] [--pytorch results.json] [--engine-compare]</pre>
+ * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 20] [--pytorch results.json] [--samediff]</pre>
+ *
+ * {@code --samediff} also times every SKConv workload on the SameDiff path (helpers off, the
+ * definitions with autodiff), next to the helpers' figures.
  */
 public final class SKConvBenchmark {
     /** SPEC.md, PyTorch 1.13 on a 2-core machine: inference and training ms. */
@@ -64,47 +67,60 @@ public final class SKConvBenchmark {
         int[][] shapes = {{8, 128, 56}, {8, 256, 28}};
         for (int[] s : shapes) {
             String key = "N=" + s[0] + " C=" + s[1] + " " + s[2] + "x" + s[2];
-            ComputationGraph g = skconvGraph(s[1], s[2], Loss.FLAT);
-            ComputationGraph perPixel = skconvGraph(s[1], s[2], Loss.PER_PIXEL);
-            ComputationGraph inference = skconvGraph(s[1], s[2], Loss.NONE);
             INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
             INDArray labels = Nd4j.rand(DataType.FLOAT, s[0], s[1], s[2], s[2]);
-            // inference as a deployment would run it: the result lands in a reused output workspace
-            WorkspaceConfiguration wsc = WorkspaceConfiguration.builder().policyLearning(LearningPolicy.FIRST_LOOP)
-                    .build();
-            double inf = median(time(() -> {
-                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(wsc, "bench-output")) {
-                    inference.output(false, ws, x);
+            boolean[] paths = Arrays.asList(args).contains("--samediff") ? new boolean[] {true, false} : new boolean[] {true};
+            for (boolean helpers : paths) {
+                Helpers.setEnabled(helpers);
+                try {
+                    skconvRows(key, s, x, labels, helpers ? "" : " [SameDiff]", torch, warmup, iters);
+                } finally {
+                    Helpers.setEnabled(true);
                 }
-            }, warmup, iters));
-            row("SKConv " + key + " inference forward", inf, torch.get("skconv " + key + " inference"), SPEC.get(key)[0]);
-            g.setInputs(x);
-            g.setLabels(labels.reshape(s[0], (long) s[1] * s[2] * s[2]));
-            double train = median(time(g::computeGradientAndScore, warmup, iters));
-            row("SKConv " + key + " training fwd+bwd", train, torch.get("skconv " + key + " training"), SPEC.get(key)[1]);
-            perPixel.setInputs(x);
-            perPixel.setLabels(labels);
-            System.out.printf(Locale.ROOT, "    the same with DL4J's CnnLossLayer (per-pixel MSE; permutes to NHWC and back): %.1f ms%n",
-                    median(time(perPixel::computeGradientAndScore, warmup, iters)));
+            }
 
             for (int dil = 1; dil <= 2; dil++) {
                 ConvGeometry geo = new ConvGeometry(s[0], s[1], s[2], s[2], s[1], 32, new int[] {3, 3},
                         new int[] {1, 1}, new int[] {dil, dil}, new int[] {dil, dil});
                 INDArray w = Nd4j.rand(DataType.FLOAT, geo.weightShape());
                 INDArray y = Nd4j.create(DataType.FLOAT, geo.outputShape());
-                GroupedConvEngine e = GroupedConvEngine.select(x);
-                double ms = median(time(() -> e.forward(geo, x, w, y), warmup, iters));
+                GroupedConvHelper e = GroupedConvHelper.forDataType(DataType.FLOAT);
+                if (e == null) {
+                    System.out.println("    grouped conv helper: none (oneDNN not loaded or helpers off)");
+                    continue;
+                }
+                double ms = median(time(() -> e.forward(geo, x, w, null, false, y), warmup, iters));
                 String name = "grouped conv G=32 d=" + dil + " " + key + " fwd";
                 row(name, ms, torch.get("conv " + key + " d=" + dil), Double.NaN);
-                System.out.printf(Locale.ROOT, "    %s engine: %.1f effective GFLOP/s%n", e.name(),
+                System.out.printf(Locale.ROOT, "    %s helper: %.1f effective GFLOP/s%n", e.name(),
                         2.0 * geo.multiplyAdds() / (ms * 1e6));
-                if (Arrays.asList(args).contains("--engine-compare")) {
-                    double nd = median(time(() -> Nd4jGroupedConvEngine.INSTANCE.forward(geo, x, w, y), 1, 3));
-                    System.out.printf(Locale.ROOT, "    nd4j fallback engine: %.1f ms, %.1f effective GFLOP/s%n", nd,
-                            2.0 * geo.multiplyAdds() / (nd * 1e6));
-                }
             }
         }
+    }
+
+    /** The SKConv rows of one shape on the path the graphs built now take ({@code path} labels it). */
+    private static void skconvRows(String key, int[] s, INDArray x, INDArray labels, String path,
+                                   Map<String, Double> torch, int warmup, int iters) {
+        ComputationGraph g = skconvGraph(s[1], s[2], Loss.FLAT);
+        ComputationGraph perPixel = skconvGraph(s[1], s[2], Loss.PER_PIXEL);
+        ComputationGraph inference = skconvGraph(s[1], s[2], Loss.NONE);
+        // inference as a deployment would run it: the result lands in a reused output workspace
+        WorkspaceConfiguration wsc = WorkspaceConfiguration.builder().policyLearning(LearningPolicy.FIRST_LOOP)
+                .build();
+        double inf = median(time(() -> {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(wsc, "bench-output")) {
+                inference.output(false, ws, x);
+            }
+        }, warmup, iters));
+        row("SKConv " + key + " inference forward" + path, inf, torch.get("skconv " + key + " inference"), SPEC.get(key)[0]);
+        g.setInputs(x);
+        g.setLabels(labels.reshape(s[0], (long) s[1] * s[2] * s[2]));
+        double train = median(time(g::computeGradientAndScore, warmup, iters));
+        row("SKConv " + key + " training fwd+bwd" + path, train, torch.get("skconv " + key + " training"), SPEC.get(key)[1]);
+        perPixel.setInputs(x);
+        perPixel.setLabels(labels);
+        System.out.printf(Locale.ROOT, "    the same with DL4J's CnnLossLayer (per-pixel MSE; permutes to NHWC and back): %.1f ms%n",
+                median(time(perPixel::computeGradientAndScore, warmup, iters)));
     }
 
     /** What follows the SKConv in a benchmark graph. */
@@ -184,9 +200,9 @@ public final class SKConvBenchmark {
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!valued.contains(a) && !a.equals("--engine-compare")) {
+            if (!valued.contains(a) && !a.equals("--samediff")) {
                 throw new IllegalArgumentException("unknown option '" + a
-                        + "' (options: --iters N --warmup N --pytorch FILE --engine-compare)");
+                        + "' (options: --iters N --warmup N --pytorch FILE --samediff)");
             }
             if (seen.contains(a)) {
                 throw new IllegalArgumentException(a + " given twice");

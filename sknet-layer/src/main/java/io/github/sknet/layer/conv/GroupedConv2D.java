@@ -2,20 +2,28 @@ package io.github.sknet.layer.conv;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Map;
 
-import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayerUtils;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import io.github.sknet.layer.LayerWiring;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * Grouped 2D convolution, NCHW, with explicit padding (PyTorch's {@code Conv2d(groups=G)}): input
@@ -27,8 +35,18 @@ import io.github.sknet.layer.LayerWiring;
  * <pre>
  * new GroupedConv2D.Builder().nOut(128).groups(32).kernelSize(3, 3).padding(2, 2).dilation(2, 2).build()
  * </pre>
+ *
+ * <p>A SameDiff layer: {@link #defineLayer} is the definition, and its backward comes from autodiff.
+ * SameDiff has no grouped convolution, so the definition is one {@code conv2d} per group and a concat
+ * (what DL4J's own ONNX import does): always correct, slow for many groups. The runtime,
+ * {@link GroupedConv2DLayer}, runs a {@link GroupedConvHelper} instead where one applies.
  */
-public class GroupedConv2D extends FeedForwardLayer {
+public class GroupedConv2D extends SameDiffLayer {
+    public static final String WEIGHT_KEY = "W";
+    public static final String BIAS_KEY = "b";
+
+    private long nIn;
+    private long nOut;
     private int groups = 1;
     private int[] kernelSize = {3, 3};
     private int[] stride = {1, 1};
@@ -36,6 +54,9 @@ public class GroupedConv2D extends FeedForwardLayer {
     private int[] dilation = {1, 1};
     private boolean hasBias = false;
     private boolean inputGradient = true;
+    private IActivation activationFn;
+    private IWeightInit weightInitFn;
+    private double biasInit = Double.NaN;
 
     /** For JSON. */
     public GroupedConv2D() {
@@ -43,6 +64,8 @@ public class GroupedConv2D extends FeedForwardLayer {
 
     private GroupedConv2D(Builder b) {
         super(b);
+        this.nIn = b.nIn;
+        this.nOut = b.nOut;
         this.groups = b.groups;
         this.kernelSize = b.kernelSize;
         this.stride = b.stride;
@@ -50,6 +73,66 @@ public class GroupedConv2D extends FeedForwardLayer {
         this.dilation = b.dilation;
         this.hasBias = b.hasBias;
         this.inputGradient = b.inputGradient;
+        this.activationFn = b.activationFn;
+        this.weightInitFn = b.weightInitFn;
+        this.biasInit = b.biasInit;
+    }
+
+    /** y = concat over groups g of conv2d(x_g, W_g) (+ b), then the activation. */
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
+        SDVariable w = params.get(WEIGHT_KEY);
+        long inPerGroup = nIn / groups, outPerGroup = nOut / groups;
+        Conv2DConfig conv = Conv2DConfig.builder().kH(kernelSize[0]).kW(kernelSize[1]).sH(stride[0]).sW(stride[1])
+                .pH(padding[0]).pW(padding[1]).dH(dilation[0]).dW(dilation[1]).dataFormat(Conv2DConfig.NCHW).build();
+        SDVariable[] y = new SDVariable[groups];
+        for (int g = 0; g < groups; g++) {
+            SDVariable xg = groups == 1 ? x : x.get(SDIndex.all(), SDIndex.interval(g * inPerGroup, (g + 1) * inPerGroup));
+            SDVariable wg = groups == 1 ? w : w.get(SDIndex.interval(g * outPerGroup, (g + 1) * outPerGroup));
+            // conv2d's own layout, [kH, kW, in, out]: its backward refuses PyTorch's OIYX in 1.0.0-M2.1
+            y[g] = sd.cnn().conv2d(xg, wg.permute(2, 3, 1, 0), conv);
+        }
+        SDVariable out = groups == 1 ? y[0] : sd.concat(1, y);
+        if (hasBias) {
+            out = out.add(params.get(BIAS_KEY).reshape(1, nOut, 1, 1));
+        }
+        return activation().asSameDiff(sd, out);
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        params.addWeightParam(WEIGHT_KEY, weightShape());
+        if (hasBias) {
+            params.addBiasParam(BIAS_KEY, nOut);
+        }
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        long[] s = weightShape();
+        double fanIn = s[1] * s[2] * s[3];
+        double fanOut = (nOut / groups) * s[2] * s[3];
+        IWeightInit init = weightInitFn != null ? weightInitFn : WeightInit.XAVIER.getWeightInitFunction();
+        init.init(fanIn, fanOut, s, 'c', params.get(WEIGHT_KEY));
+        if (hasBias) {
+            params.get(BIAS_KEY).assign(Double.isNaN(biasInit) ? 0.0 : biasInit);
+        }
+    }
+
+    /** [nOut, nIn / groups, kH, kW]. */
+    public long[] weightShape() {
+        return new long[] {nOut, nIn / groups, kernelSize[0], kernelSize[1]};
+    }
+
+    /** Settings not given on the layer come from the network's: weight initialisation, bias value. */
+    @Override
+    public void applyGlobalConfigToLayer(NeuralNetConfiguration.Builder global) {
+        if (weightInitFn == null) {
+            weightInitFn = global.getWeightInitFn();
+        }
+        if (Double.isNaN(biasInit)) {
+            biasInit = global.getBiasInit();
+        }
     }
 
     @Override
@@ -57,13 +140,13 @@ public class GroupedConv2D extends FeedForwardLayer {
             Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView, boolean initializeParams,
             DataType networkDataType) {
         checkChannels(nIn);
-        return LayerWiring.wire(new GroupedConv2DLayer(conf, networkDataType), conf, listeners, layerIndex, paramsView,
-                initializeParams);
-    }
-
-    @Override
-    public ParamInitializer initializer() {
-        return GroupedConv2DParamInitializer.INSTANCE;
+        GroupedConv2DLayer layer = new GroupedConv2DLayer(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(paramsView);
+        layer.setParamTable(initializer().init(conf, paramsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
     }
 
     @Override
@@ -84,17 +167,8 @@ public class GroupedConv2D extends FeedForwardLayer {
         if (nIn <= 0 || override) {
             nIn = convInput(inputType).getChannels();
             checkChannels(nIn);
+            setLayerParams(null); // the weight shape depends on nIn
         }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
-    }
-
-    @Override
-    public boolean isPretrainParam(String paramName) {
-        return false;
     }
 
     @Override
@@ -128,6 +202,73 @@ public class GroupedConv2D extends FeedForwardLayer {
 
     String describe() {
         return "GroupedConv2D layer '" + (layerName == null ? "(unnamed)" : layerName) + "'";
+    }
+
+    @JsonProperty("nin")
+    public long getNIn() {
+        return nIn;
+    }
+
+    @JsonProperty("nin")
+    public void setNIn(long nIn) {
+        this.nIn = nIn;
+        setLayerParams(null);
+    }
+
+    @JsonProperty("nout")
+    public long getNOut() {
+        return nOut;
+    }
+
+    @JsonProperty("nout")
+    public void setNOut(long nOut) {
+        this.nOut = nOut;
+        setLayerParams(null);
+    }
+
+    public IActivation getActivationFn() {
+        return activationFn;
+    }
+
+    public void setActivationFn(IActivation activationFn) {
+        this.activationFn = activationFn;
+    }
+
+    /** The activation as SameDiff knows it (identity when none is set). */
+    @JsonIgnore
+    Activation activation() {
+        if (activationFn == null) {
+            return Activation.IDENTITY;
+        }
+        Activation a = SameDiffLayerUtils.fromIActivation(activationFn);
+        if (a == null) {
+            throw new IllegalStateException(describe() + ": activation " + activationFn + " has no SameDiff form");
+        }
+        return a;
+    }
+
+    public IWeightInit getWeightInitFn() {
+        return weightInitFn;
+    }
+
+    public void setWeightInitFn(IWeightInit weightInitFn) {
+        this.weightInitFn = weightInitFn;
+    }
+
+    public double getBiasInit() {
+        return biasInit;
+    }
+
+    public void setBiasInit(double biasInit) {
+        this.biasInit = biasInit;
+    }
+
+    /** Model files written before this was a SameDiff layer name the updater "iupdater". */
+    @JsonProperty("iupdater")
+    void setLegacyUpdater(org.nd4j.linalg.learning.config.IUpdater updater) {
+        if (updater != null) {
+            setUpdater(updater);
+        }
     }
 
     public int getGroups() {
@@ -180,6 +321,7 @@ public class GroupedConv2D extends FeedForwardLayer {
 
     public void setHasBias(boolean hasBias) {
         this.hasBias = hasBias;
+        setLayerParams(null); // defined again, with or without the bias
     }
 
     /** Whether backprop computes dL/d(input); false skips the backward-data convolution. */
@@ -193,11 +335,15 @@ public class GroupedConv2D extends FeedForwardLayer {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof GroupedConv2D) || !super.equals(o)) {
+        if (o == null || o.getClass() != getClass()) {
             return false;
         }
         GroupedConv2D g = (GroupedConv2D) o;
-        return groups == g.groups && hasBias == g.hasBias && inputGradient == g.inputGradient
+        return java.util.Objects.equals(layerName, g.layerName) && java.util.Objects.equals(updater, g.updater)
+                && java.util.Objects.equals(regularization, g.regularization) && nIn == g.nIn && nOut == g.nOut && groups == g.groups && hasBias == g.hasBias
+                && inputGradient == g.inputGradient && java.util.Objects.equals(activationFn, g.activationFn)
+                && java.util.Objects.equals(weightInitFn, g.weightInitFn)
+                && Double.compare(biasInit, g.biasInit) == 0
                 && Arrays.equals(kernelSize, g.kernelSize)
                 && Arrays.equals(stride, g.stride) && Arrays.equals(padding, g.padding)
                 && Arrays.equals(dilation, g.dilation);
@@ -205,12 +351,17 @@ public class GroupedConv2D extends FeedForwardLayer {
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Arrays.hashCode(new int[] {groups, hasBias ? 1 : 0, inputGradient ? 1 : 0,
+        return 31 * java.util.Objects.hash(nIn, nOut, activationFn, layerName) + Arrays.hashCode(new int[] {groups, hasBias ? 1 : 0, inputGradient ? 1 : 0,
                 Arrays.hashCode(kernelSize), Arrays.hashCode(stride), Arrays.hashCode(padding),
                 Arrays.hashCode(dilation)});
     }
 
-    public static class Builder extends FeedForwardLayer.Builder<Builder> {
+    public static class Builder extends SameDiffLayer.Builder<Builder> {
+        private long nIn;
+        private long nOut;
+        private IActivation activationFn = Activation.IDENTITY.getActivationFunction();
+        private IWeightInit weightInitFn;
+        private double biasInit = Double.NaN;
         private int groups = 1;
         private int[] kernelSize = {3, 3};
         private int[] stride = {1, 1};
@@ -220,7 +371,48 @@ public class GroupedConv2D extends FeedForwardLayer {
         private boolean inputGradient = true;
 
         public Builder() {
-            activation(Activation.IDENTITY);
+            setWeightInit(null); // SameDiffLayer's default (Xavier) would hide the network's
+        }
+
+        /** Input channels; inferred from the input type when not set. */
+        public Builder nIn(long nIn) {
+            this.nIn = nIn;
+            return this;
+        }
+
+        /** Output channels. */
+        public Builder nOut(long nOut) {
+            this.nOut = nOut;
+            return this;
+        }
+
+        /** Applied after the convolution (default identity). */
+        public Builder activation(Activation activation) {
+            this.activationFn = activation.getActivationFunction();
+            return this;
+        }
+
+        public Builder activation(IActivation activation) {
+            this.activationFn = activation;
+            return this;
+        }
+
+        /** Default: the network's weight initialisation. */
+        @Override
+        public Builder weightInit(WeightInit weightInit) {
+            this.weightInitFn = weightInit.getWeightInitFunction();
+            return this;
+        }
+
+        public Builder weightInit(IWeightInit weightInit) {
+            this.weightInitFn = weightInit;
+            return this;
+        }
+
+        /** Initial bias value (default: the network's, 0 unless set). */
+        public Builder biasInit(double biasInit) {
+            this.biasInit = biasInit;
+            return this;
         }
 
         public Builder groups(int groups) {

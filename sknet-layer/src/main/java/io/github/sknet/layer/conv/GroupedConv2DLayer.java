@@ -6,7 +6,6 @@ import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -14,15 +13,23 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.onednn.OneDnn;
+import io.github.sknet.layer.samediff.SameDiffLayerWithHelper;
 
-/** The runtime of {@link GroupedConv2D}: geometry checks, then the fastest {@link GroupedConvEngine} that fits. */
-public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
+/**
+ * The runtime of {@link GroupedConv2D}: geometry checks, then its {@link GroupedConvHelper} where one
+ * applies (chosen once, here), else the SameDiff definition.
+ */
+public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelper> {
 
     public GroupedConv2DLayer(NeuralNetConfiguration conf, DataType dataType) {
-        super(conf, dataType);
+        super(conf, dataType, GroupedConvHelper.forDataType(dataType));
+    }
+
+    @Override
+    public GroupedConv2D layerConf() {
+        return (GroupedConv2D) super.layerConf();
     }
 
     @Override
@@ -31,44 +38,39 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
     }
 
     @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public boolean hasBias() {
-        return layerConf().hasBias();
-    }
-
-    /**
-     * The weight view is c-ordered ({@link GroupedConv2DParamInitializer}); BaseLayer would copy a flat
-     * array into it in 'f' order and permute the weights (TransferLearning rebuilding a graph does this),
-     * so copy in 'c' order, as DL4J's ConvolutionLayer does.
-     */
-    @Override
-    public void setParams(INDArray params) {
-        setParams(params, 'c');
-    }
-
-    @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        geometry(); // the same message on either path
+        return super.activate(training, workspaceMgr);
+    }
+
+    /** The SameDiff path computes dL/dx anyway; without {@code inputGradient} it is not handed on. */
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        geometry();
+        Pair<Gradient, INDArray> g = super.backpropGradient(epsilon, workspaceMgr);
+        return layerConf().isInputGradient() || helper != null ? g : new Pair<>(g.getFirst(), null);
+    }
+
+    @Override
+    protected INDArray helperForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         applyDropOutIfNecessary(training, workspaceMgr);
         IActivation afn = layerConf().getActivationFn();
-        // a plain ReLU runs inside the convolution where the engine can fuse it (oneDNN: a post-op);
+        // a plain ReLU runs inside the convolution where the helper can fuse it (oneDNN: a post-op);
         // backprop recomputes the pre-activation, so training is unaffected
         boolean fuseRelu = OneDnn.isPlainRelu(afn);
         INDArray y = convolve(workspaceMgr, ArrayType.ACTIVATIONS, fuseRelu);
-        return fuseRelu || afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
+        return fuseRelu || afn == null || afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
     }
 
     @Override
-    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    protected Pair<Gradient, INDArray> helperBackward(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         ConvGeometry g = geometry();
         IActivation afn = layerConf().getActivationFn();
         INDArray delta = epsilon;
-        if (!(afn instanceof ActivationIdentity)) {
+        if (afn != null && !(afn instanceof ActivationIdentity)) {
             INDArray z = convolve(workspaceMgr, ArrayType.BP_WORKING_MEM, false);
             delta = afn.backprop(z, epsilon).getFirst();
         }
@@ -76,23 +78,15 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         INDArray x = contiguous(input.castTo(dataType));
         INDArray dx = layerConf().isInputGradient()
                 ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c') : null;
-        INDArray dw = gradientViews.get(GroupedConv2DParamInitializer.WEIGHT_KEY);
-        GroupedConvEngine engine = GroupedConvEngine.select(x);
-        // oneDNN writes into the gradient view itself (a dense slice of the flat gradient); a buffer of its
-        // own per call was fresh memory every step (up to 8 MB a layer, page faults on every write)
-        boolean direct = engine instanceof OneDnnGroupedConvEngine && OneDnn.fits(dw);
-        INDArray dwOut = direct ? dw : Nd4j.createUninitialized(dataType, g.weightShape());
-        engine.backward(g, x, weights(engine), delta, dx, dwOut);
-        if (!direct) {
-            dw.assign(dwOut);
-        }
+        INDArray dw = gradTable.get(GroupedConv2D.WEIGHT_KEY);
+        helper.backward(g, x, weights(), delta, dx, dw);
 
         Gradient grad = new DefaultGradient();
-        grad.setGradientFor(GroupedConv2DParamInitializer.WEIGHT_KEY, dw, 'c');
+        grad.setGradientFor(GroupedConv2D.WEIGHT_KEY, dw, 'c');
         if (layerConf().hasBias()) {
-            INDArray db = gradientViews.get(GroupedConv2DParamInitializer.BIAS_KEY);
-            db.assign(delta.sum(0, 2, 3));
-            grad.setGradientFor(GroupedConv2DParamInitializer.BIAS_KEY, db);
+            INDArray db = gradTable.get(GroupedConv2D.BIAS_KEY);
+            db.assign(delta.sum(0, 2, 3).reshape(db.shape()));
+            grad.setGradientFor(GroupedConv2D.BIAS_KEY, db);
         }
         return new Pair<>(grad, dx == null ? null : backpropDropOutIfPresent(dx));
     }
@@ -102,17 +96,15 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
         ConvGeometry g = geometry();
         INDArray x = contiguous(input.castTo(dataType));
         INDArray y = workspaceMgr.createUninitialized(type, dataType, g.outputShape(), 'c');
-        INDArray b = layerConf().hasBias()
-                ? contiguous(getParam(GroupedConv2DParamInitializer.BIAS_KEY).castTo(dataType)) : null;
-        GroupedConvEngine engine = GroupedConvEngine.select(x);
-        engine.forward(g, x, weights(engine), b, relu, y);
+        INDArray b = layerConf().hasBias() ? contiguous(getParam(GroupedConv2D.BIAS_KEY).castTo(dataType)) : null;
+        helper.forward(g, x, weights(), b, relu, y);
         return y;
     }
 
-    private INDArray weights(GroupedConvEngine engine) {
-        INDArray w = getParam(GroupedConv2DParamInitializer.WEIGHT_KEY).castTo(dataType);
-        // oneDNN reads the parameter view in place; the ND4J engine slices it per group, which needs an array of its own
-        return engine == OneDnnGroupedConvEngine.INSTANCE && OneDnn.fits(w) ? w : contiguous(w);
+    /** The weights as the helper reads them: the parameter view itself where it is dense. */
+    private INDArray weights() {
+        INDArray w = getParam(GroupedConv2D.WEIGHT_KEY).castTo(dataType);
+        return OneDnn.fits(w) ? w : contiguous(w);
     }
 
     private ConvGeometry geometry() {
@@ -137,5 +129,10 @@ public class GroupedConv2DLayer extends BaseLayer<GroupedConv2D> {
 
     private static INDArray contiguous(INDArray a) {
         return a.ordering() == 'c' && a.elementWiseStride() == 1 && !a.isView() ? a : a.dup('c');
+    }
+
+    @Override
+    public String toString() {
+        return "GroupedConv2DLayer(" + layerConf().describe() + ", " + (helper == null ? "SameDiff" : helper.name()) + ")";
     }
 }

@@ -24,7 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
-import io.github.sknet.layer.conv.GroupedConv2DParamInitializer;
 import io.github.sknet.layer.norm.BatchNorm;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
 
@@ -176,12 +175,13 @@ public final class BatchNormFolding {
             }
             LayerVertex fused = (LayerVertex) conf.getVertices().get(producer);
             BatchNorm bn = (BatchNorm) layerOf(e.getValue());
-            BaseLayer layer = (BaseLayer) fused.getLayerConf().getLayer();
+            Layer layer = fused.getLayerConf().getLayer();
             layer.setLayerName(name);
-            layer.setActivationFn(bn.getActivationFn());
-            if (layer instanceof GroupedConv2D) {
-                ((GroupedConv2D) layer).setHasBias(true);
+            if (layer instanceof GroupedConv2D conv) {
+                conv.setActivationFn(bn.getActivationFn());
+                conv.setHasBias(true);
             } else {
+                ((DenseLayer) layer).setActivationFn(bn.getActivationFn());
                 ((DenseLayer) layer).setHasBias(true);
             }
             fused.getLayerConf().clearVariables(); // re-registered, now with the bias, when the graph initialises
@@ -198,12 +198,13 @@ public final class BatchNormFolding {
 
     private static void checkPair(ComputationGraph net, String bnName, String producer) {
         ComputationGraphConfiguration conf = net.getConfiguration();
-        FeedForwardLayer p = (FeedForwardLayer) layerOf(conf.getVertices().get(producer));
+        Layer p = layerOf(conf.getVertices().get(producer));
+        long outputs = p instanceof GroupedConv2D conv ? conv.getNOut() : ((FeedForwardLayer) p).getNOut();
         BatchNorm bn = (BatchNorm) layerOf(conf.getVertices().get(bnName));
-        if (p.getNOut() != bn.getNOut()) {
+        if (outputs != bn.getNOut()) {
             throw new IllegalArgumentException("BatchNormFolding: BatchNorm layer '" + bnName + "' has " + bn.getNOut()
                     + " channels but its input, " + p.getClass().getSimpleName() + " layer '" + producer + "', has "
-                    + p.getNOut() + " outputs");
+                    + outputs + " outputs");
         }
         double minVar = net.getLayer(bnName).getParam(BatchNormParamInitializer.VAR).minNumber().doubleValue();
         if (!(minVar + bn.getEps() > 0)) {
@@ -237,8 +238,8 @@ public final class BatchNormFolding {
         } else { // DL4J dense [nIn, nOut]: scale the columns
             folded = w.mulRowVector(scale.reshape(1, c));
         }
-        INDArray dw = dst.get(GroupedConv2DParamInitializer.WEIGHT_KEY);
-        INDArray db = dst.get(GroupedConv2DParamInitializer.BIAS_KEY);
+        INDArray dw = dst.get(GroupedConv2D.WEIGHT_KEY);
+        INDArray db = dst.get(GroupedConv2D.BIAS_KEY);
         dw.assign(folded.castTo(dw.dataType()));
         db.assign(bias.reshape(db.shape()).castTo(db.dataType()));
     }
@@ -259,9 +260,11 @@ public final class BatchNormFolding {
     }
 
     private static boolean foldableProducer(Layer l) {
-        boolean conv = l != null && l.getClass() == GroupedConv2D.class;
+        if (l != null && l.getClass() == GroupedConv2D.class) {
+            return ((GroupedConv2D) l).getActivationFn() instanceof ActivationIdentity;
+        }
         boolean dense = l != null && l.getClass() == DenseLayer.class && !((DenseLayer) l).hasLayerNorm();
-        return (conv || dense) && ((BaseLayer) l).getActivationFn() instanceof ActivationIdentity;
+        return dense && ((BaseLayer) l).getActivationFn() instanceof ActivationIdentity;
     }
 
     private static Layer layerOf(GraphVertex v) {

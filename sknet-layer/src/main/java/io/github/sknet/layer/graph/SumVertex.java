@@ -1,25 +1,32 @@
 package io.github.sknet.layer.graph;
 
+import java.util.Map;
+
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
+import io.github.sknet.layer.samediff.Definitions;
+import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
+
 /**
  * Element-wise sum of two or more inputs of one shape, optionally followed by ReLU: the residual join
- * of a ResNet unit ({@code relu(residual + shortcut)}) and SKConv's fuse step ({@code U = sum_i U_i}).
+ * of a ResNet unit, {@code relu(residual + shortcut)}.
  *
- * <p>DL4J's {@code ElementWiseVertex} + {@code ActivationLayer} do the same in three full passes plus
- * two copies (its forward starts from a {@code dup} of the first input, the activation layer copies its
- * result between workspaces); this vertex writes the sum once and applies ReLU in place.
+ * <p>A SameDiff vertex: {@link #defineVertex} is the definition and autodiff its backward;
+ * {@link SumHelper}s run it fast where they apply.
  */
-public class SumVertex extends GraphVertex {
+public class SumVertex extends ParameterlessSameDiffVertex {
     private boolean relu;
+    private int inputs;
 
     /** For JSON. */
     public SumVertex() {
@@ -29,15 +36,42 @@ public class SumVertex extends GraphVertex {
         this.relu = relu;
     }
 
+    /** out = x_0 + ... + x_{n-1}, then ReLU if set. */
     @Override
-    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
-            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        return new SumVertexImpl(graph, name, idx, relu, networkDatatype);
+    public SDVariable defineVertex(SameDiff sd, Map<String, SDVariable> in, Map<String, SDVariable> params,
+                                   Map<String, SDVariable> masks) {
+        SDVariable sum = in.get(input(0));
+        for (int i = 1; i < inputs; i++) {
+            sum = sum.add(in.get(input(i)));
+        }
+        return relu ? sd.nn().relu(sum, 0) : sum;
+    }
+
+    private static String input(int i) {
+        return "x" + i;
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
+    protected String[] inputNames() {
+        String[] names = new String[inputs];
+        for (int i = 0; i < inputs; i++) {
+            names[i] = input(i);
+        }
+        return names;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
+            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
+        int n = graph.getConfiguration().getVertexInputs().get(name).size();
+        if (n != inputs) { // the count is the graph's: the configuration does not record it
+            inputs = n;
+            redefineInputs();
+        }
+        setName(name);
+        SumHelper helper = Definitions.unchanged(this, SumVertex.class, "defineVertex", SameDiff.class, Map.class,
+                Map.class, Map.class) ? SumHelper.forDataType(networkDatatype) : null;
+        return new SumVertexImpl(this, graph, name, idx, relu, networkDatatype, helper);
     }
 
     @Override
@@ -78,7 +112,7 @@ public class SumVertex extends GraphVertex {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SumVertex && ((SumVertex) o).relu == relu;
+        return o != null && o.getClass() == getClass() && ((SumVertex) o).relu == relu;
     }
 
     @Override

@@ -10,33 +10,31 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
-import org.nd4j.linalg.factory.Nd4j;
 
-import io.github.sknet.layer.onednn.OneDnnElementwise;
+import io.github.sknet.layer.samediff.SameDiffVertexWithHelper;
 
-/** The runtime of {@link SumVertex}. */
-public class SumVertexImpl extends ParameterlessVertex {
+/** The runtime of {@link SumVertex}: its {@link SumHelper}, or the SameDiff definition. */
+public class SumVertexImpl extends SameDiffVertexWithHelper<SumHelper> {
     private final boolean relu;
     private INDArray lastOutput;
+    private Boolean shareGradient;
 
-    public SumVertexImpl(ComputationGraph graph, String name, int idx, boolean relu, DataType dataType) {
-        super(graph, name, idx, dataType, "SumVertex", 0);
+    public SumVertexImpl(SumVertex config, ComputationGraph graph, String name, int idx, boolean relu,
+                         DataType dataType, SumHelper helper) {
+        super(config, graph, name, idx, null, false, dataType, helper);
         this.relu = relu;
     }
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         checkInputs();
+        return super.doForward(training, workspaceMgr);
+    }
+
+    @Override
+    protected INDArray helperForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[0].shape(), 'c');
-        if (inputs.length != 2 || !OneDnnElementwise.add(inputs[0], inputs[1], relu, out)) {
-            sum(out);
-            if (relu) {
-                Nd4j.getExecutioner().exec(new RectifiedLinear(out, out, 0.0));
-            }
-        }
+        helper.forward(inputs, relu, out);
         // ReLU's gradient mask is (output > 0): kept for backprop instead of recomputing the sum there
         // (the activations workspace holds it until backprop is over)
         lastOutput = training && relu ? out : null;
@@ -44,32 +42,25 @@ public class SumVertexImpl extends ParameterlessVertex {
     }
 
     @Override
-    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+    protected Pair<Gradient, INDArray[]> helperBackward(LayerWorkspaceMgr workspaceMgr) {
         checkInputs();
-        INDArray eps = epsilon.castTo(dataType);
-        INDArray[] out = new INDArray[inputs.length];
-        out[0] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[0].shape(), 'c');
+        INDArray z = null;
         if (relu) {
-            INDArray z = lastOutput;
+            z = lastOutput;
             if (z == null || !z.equalShapes(inputs[0])) { // no training forward before this backward: recompute
                 z = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, inputs[0].shape(), 'c');
-                sum(z);
-            }
-            if (!OneDnnElementwise.reluBackward(z, eps, out[0])) {
-                Nd4j.exec(new RectifiedLinearDerivative(z, eps, out[0]));
-            }
-        } else {
-            copy(eps, out[0]);
-        }
-        boolean share = mayShareInputGradient();
-        for (int i = 1; i < inputs.length; i++) {
-            if (share) {
-                out[i] = out[0];
-            } else {
-                out[i] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[i].shape(), 'c');
-                copy(out[0], out[i]);
+                helper.forward(inputs, true, z);
             }
         }
+        if (shareGradient == null) {
+            shareGradient = GradientSharing.safe(graph, this);
+        }
+        INDArray[] out = new INDArray[inputs.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i > 0 && shareGradient ? out[0]
+                    : workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[i].shape(), 'c');
+        }
+        helper.backward(z, relu, epsilon.castTo(dataType), out);
         return new Pair<>(null, out);
     }
 
@@ -77,13 +68,6 @@ public class SumVertexImpl extends ParameterlessVertex {
     public void clear() {
         super.clear();
         lastOutput = null;
-    }
-
-    private void sum(INDArray target) {
-        Nd4j.exec(new AddOp(inputs[0].castTo(dataType), inputs[1].castTo(dataType), target));
-        for (int i = 2; i < inputs.length; i++) {
-            target.addi(inputs[i].castTo(dataType));
-        }
     }
 
     private void checkInputs() {
@@ -101,6 +85,6 @@ public class SumVertexImpl extends ParameterlessVertex {
 
     @Override
     public String toString() {
-        return "SumVertex(name=\"" + vertexName + "\", relu=" + relu + ")";
+        return "SumVertex(name=\"" + vertexName + "\", relu=" + relu + ", " + (helper == null ? "SameDiff" : helper.name()) + ")";
     }
 }

@@ -24,6 +24,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import io.github.sknet.layer.HeapArrays;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
+import io.github.sknet.layer.samediff.Helpers;
 
 /**
  * The runtime of {@link BatchNorm}. NCHW float32 with an identity or ReLU activation runs on oneDNN
@@ -36,6 +37,8 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     private boolean lastForwardTrained;
     private boolean lastForwardOneDnn;
     private INDArray reluMask;
+    /** oneDNN's batch normalisation may run: chosen once, when the layer is created ({@link Helpers}). */
+    private final boolean helper = Helpers.enabled() && OneDnn.isAvailable();
 
     public BatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -58,7 +61,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         IActivation afn = layerConf().getActivationFn();
         boolean relu = OneDnn.isPlainRelu(afn);
-        boolean oneDnn = OneDnnBatchNorm.fits(x) && (relu || afn instanceof ActivationIdentity);
+        boolean oneDnn = helper && OneDnnBatchNorm.fits(x) && (relu || afn instanceof ActivationIdentity);
         float eps = (float) layerConf().getEps();
         lastForwardTrained = training;
         lastForwardOneDnn = oneDnn;
@@ -250,7 +253,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
                     + Arrays.toString(input.shape()) + " " + layerId());
         }
         INDArray x = input.castTo(dataType);
-        return x.rank() == 4 && !OneDnn.fits(x) && OneDnn.isAvailable() && x.dataType() == DataType.FLOAT
+        return helper && x.rank() == 4 && !OneDnn.fits(x) && x.dataType() == DataType.FLOAT
                 ? x.dup('c') : x;
     }
 

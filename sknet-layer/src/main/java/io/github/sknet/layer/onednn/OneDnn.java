@@ -31,6 +31,7 @@ public final class OneDnn {
     /** oneDNN reads host memory: only the CPU backend's arrays live there. */
     private static final boolean CPU_BACKEND = "CPU".equalsIgnoreCase(
             Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"));
+    private static final boolean ENABLED = !"false".equals(System.getProperty("sknet.onednn"));
 
     static {
         engine eng = null;
@@ -51,8 +52,14 @@ public final class OneDnn {
     private OneDnn() {
     }
 
+    /** oneDNN loaded, the CPU backend, and not switched off with {@code -Dsknet.onednn=false} (read once). */
     public static boolean isAvailable() {
-        return ENGINE != null && CPU_BACKEND && !"false".equals(System.getProperty("sknet.onednn"));
+        return ENGINE != null && CPU_BACKEND && ENABLED;
+    }
+
+    /** Whether ND4J runs on the CPU (nd4j-native), where the heap and BLAS helpers apply. */
+    public static boolean cpuBackend() {
+        return CPU_BACKEND;
     }
 
     /** Whether an array can be handed to oneDNN as it is: float32 and {@link #dense}. */

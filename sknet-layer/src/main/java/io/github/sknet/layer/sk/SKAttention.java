@@ -6,6 +6,9 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import io.github.sknet.layer.HeapArrays;
 
 /** Reads SKConv attention, softmax weights {@code [N, M, C]}, from a graph in inference mode. */
 public final class SKAttention {
@@ -20,10 +23,39 @@ public final class SKAttention {
             if (e.getValue() instanceof SKSelectVertex) {
                 SKSelectVertex v = (SKSelectVertex) e.getValue();
                 INDArray logits = activations.get(SKConv.attentionLogits(e.getKey()));
-                out.put(e.getKey(), SKSelectVertexImpl.attention(logits, v.getBranches(), v.getChannels()));
+                out.put(e.getKey(), softmaxOverBranches(logits, v.getBranches(), v.getChannels()));
             }
         }
         return out;
+    }
+
+    /**
+     * softmax over the branch index of logits {@code [N, M*C]}, as {@code [N, M, C]}. On the heap, in
+     * float64: the logits are small.
+     */
+    public static INDArray softmaxOverBranches(INDArray logits, int branches, long channels) {
+        long n = logits.size(0);
+        int c = (int) channels;
+        double[] z = Nd4j.toFlattened('c', logits).toDoubleVector();
+        double[] a = new double[z.length];
+        for (int s = 0; s < n; s++) {
+            int base = s * branches * c;
+            for (int ch = 0; ch < c; ch++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int m = 0; m < branches; m++) {
+                    max = Math.max(max, z[base + m * c + ch]);
+                }
+                double sum = 0;
+                for (int m = 0; m < branches; m++) {
+                    a[base + m * c + ch] = Math.exp(z[base + m * c + ch] - max);
+                    sum += a[base + m * c + ch];
+                }
+                for (int m = 0; m < branches; m++) {
+                    a[base + m * c + ch] /= sum;
+                }
+            }
+        }
+        return HeapArrays.of(a, logits.dataType(), n, branches, c);
     }
 
     /** The attention of the SKConv called {@code name}. */

@@ -47,7 +47,7 @@ public final class SKConv {
             graph.addLayer(branchOut[i], batchNorm(cfg, c), conv);
         }
         int d = cfg.attentionWidth();
-        graph.addVertex(fusePool(name), new SKFuseVertex(), branchOut);
+        graph.addVertex(fusePool(name), new SKFuseVertex(m), branchOut);
         graph.addLayer(fuseFc(name), new DenseLayer.Builder().nIn(c).nOut(d).hasBias(false)
                 .activation(Activation.IDENTITY).build(), fusePool(name));
         graph.addLayer(fuseBn(name), batchNorm(cfg, d), fuseFc(name));

@@ -1,5 +1,6 @@
 package io.github.sknet.layer.sk;
 
+import java.util.Map;
 import java.util.Objects;
 
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -8,9 +9,15 @@ import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import io.github.sknet.layer.samediff.Definitions;
+import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
 
 /**
  * SKConv's select step. Inputs: the attention logits {@code [N, M * C]} (branch-major, as the
@@ -18,11 +25,14 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * Output: {@code V = sum_i softmax_i(logits)[:, i, :] * U_i}, the softmax taken over the branch index
  * separately for every channel. No parameters: the projections are the preceding dense layer.
  *
- * <p>A native vertex with a hand-written backward pass: the same definition as a SameDiff vertex
- * returned input gradients twice too large in DL4J 1.0.0-M2.1 (measured against PyTorch), and the
- * native one also avoids SameDiff's per-call graph execution.
+ * <p>A SameDiff vertex: {@link #defineVertex} is the definition and autodiff its backward. A subclass
+ * that overrides it (another attention) trains on autodiff alone; {@link SKSelectHelper}s run only for
+ * this definition.
  */
-public class SKSelectVertex extends GraphVertex {
+public class SKSelectVertex extends ParameterlessSameDiffVertex {
+    /** The name of the attention logits in {@code defineVertex}'s inputs; branch i's is {@link SKFuseVertex#branchInput}. */
+    public static final String LOGITS = "logits";
+
     private int branches;
     private long channels;
 
@@ -39,15 +49,42 @@ public class SKSelectVertex extends GraphVertex {
         this.channels = channels;
     }
 
+    /** a = softmax over the branch index of logits as [N, M, C]; V = sum_i a[:, i, :] * U_i. */
     @Override
-    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
-            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        return new SKSelectVertexImpl(graph, name, idx, branches, channels, networkDatatype);
+    public SDVariable defineVertex(SameDiff sd, Map<String, SDVariable> in, Map<String, SDVariable> params,
+                                   Map<String, SDVariable> masks) {
+        SDVariable a = sd.nn().softmax(in.get(LOGITS).reshape(-1, branches, channels), 1);
+        SDVariable v = null;
+        for (int i = 0; i < branches; i++) {
+            SDVariable ai = a.get(SDIndex.all(), SDIndex.point(i), SDIndex.all()).reshape(-1, channels, 1, 1);
+            SDVariable weighted = in.get(SKFuseVertex.branchInput(i)).mul(ai);
+            v = v == null ? weighted : v.add(weighted);
+        }
+        return v;
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
+    protected String[] inputNames() {
+        String[] names = new String[branches + 1];
+        names[0] = LOGITS;
+        for (int i = 0; i < branches; i++) {
+            names[i + 1] = SKFuseVertex.branchInput(i);
+        }
+        return names;
+    }
+
+    @Override
+    protected int maskInput() {
+        return 1;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
+            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
+        setName(name);
+        SKSelectHelper helper = Definitions.unchanged(this, SKSelectVertex.class, "defineVertex", SameDiff.class,
+                Map.class, Map.class, Map.class) ? SKSelectHelper.forDataType(networkDatatype) : null;
+        return new SKSelectVertexImpl(this, graph, name, idx, networkDatatype, helper);
     }
 
     @Override
@@ -90,18 +127,25 @@ public class SKSelectVertex extends GraphVertex {
 
     @Override
     public GraphVertex clone() {
-        return new SKSelectVertex(branches, channels);
+        try {
+            SKSelectVertex v = getClass().getDeclaredConstructor().newInstance();
+            v.setBranches(branches);
+            v.setChannels(channels);
+            return v;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(getClass().getName() + " needs a no-argument constructor", e);
+        }
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SKSelectVertex && ((SKSelectVertex) o).branches == branches
+        return o != null && o.getClass() == getClass() && ((SKSelectVertex) o).branches == branches
                 && ((SKSelectVertex) o).channels == channels;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(branches, channels);
+        return Objects.hash(getClass(), branches, channels);
     }
 
     public int getBranches() {
@@ -110,6 +154,7 @@ public class SKSelectVertex extends GraphVertex {
 
     public void setBranches(int branches) {
         this.branches = branches;
+        redefineInputs();
     }
 
     public long getChannels() {
@@ -118,5 +163,10 @@ public class SKSelectVertex extends GraphVertex {
 
     public void setChannels(long channels) {
         this.channels = channels;
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(M=" + branches + ", C=" + channels + ")";
     }
 }

@@ -10,111 +10,50 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import io.github.sknet.layer.HeapArrays;
-import io.github.sknet.layer.graph.ParameterlessVertex;
-import io.github.sknet.layer.onednn.OneDnn;
-import io.github.sknet.layer.onednn.OneDnnElementwise;
+import io.github.sknet.layer.samediff.SameDiffVertexWithHelper;
 
-/** The runtime of {@link SKSelectVertex}. */
-public class SKSelectVertexImpl extends ParameterlessVertex {
+/** The runtime of {@link SKSelectVertex}: its {@link SKSelectHelper}, or the SameDiff definition. */
+public class SKSelectVertexImpl extends SameDiffVertexWithHelper<SKSelectHelper> {
     private final int branches;
     private final long channels;
 
-    public SKSelectVertexImpl(ComputationGraph graph, String name, int idx, int branches, long channels,
-                              DataType dataType) {
-        super(graph, name, idx, dataType, "SKSelectVertex", 1);
-        this.branches = branches;
-        this.channels = channels;
-    }
-
-    /**
-     * softmax over the branch index of logits {@code [N, M*C]}, as {@code [N, M, C]}. On the heap: the
-     * logits are small, and as ND4J ops the softmax was eight native calls per SKConv and pass.
-     */
-    public static INDArray attention(INDArray logits, int branches, long channels) {
-        long n = logits.size(0);
-        int c = (int) channels;
-        double[] z = Nd4j.toFlattened('c', logits).toDoubleVector();
-        double[] a = new double[z.length];
-        for (int s = 0; s < n; s++) {
-            int base = s * branches * c;
-            for (int ch = 0; ch < c; ch++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int m = 0; m < branches; m++) {
-                    max = Math.max(max, z[base + m * c + ch]);
-                }
-                double sum = 0;
-                for (int m = 0; m < branches; m++) {
-                    a[base + m * c + ch] = Math.exp(z[base + m * c + ch] - max);
-                    sum += a[base + m * c + ch];
-                }
-                for (int m = 0; m < branches; m++) {
-                    a[base + m * c + ch] /= sum;
-                }
-            }
-        }
-        return HeapArrays.of(a, logits.dataType(), n, branches, c);
+    public SKSelectVertexImpl(SKSelectVertex config, ComputationGraph graph, String name, int idx, DataType dataType,
+                              SKSelectHelper helper) {
+        super(config, graph, name, idx, null, false, dataType, helper);
+        this.branches = config.getBranches();
+        this.channels = config.getChannels();
     }
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         checkInputs();
-        INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
+        return super.doForward(training, workspaceMgr);
+    }
+
+    @Override
+    protected INDArray helperForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         INDArray v = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[1].shape(), 'c');
-        INDArray tmp = null;
-        for (int i = 0; i < branches; i++) {
-            INDArray u = inputs[i + 1].castTo(dataType);
-            INDArray ai = branch(a, i);
-            // oneDNN accumulates into v in the same pass; ND4J needs a temporary and a second pass
-            if (!OneDnnElementwise.scalePerSample(u, ai, i > 0, v)) {
-                if (i > 0 && tmp == null) {
-                    tmp = Nd4j.createUninitialized(dataType, u.shape());
-                }
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(u, ai, i == 0 ? v : tmp, 0, 1));
-                if (i > 0) {
-                    v.addi(tmp);
-                }
-            }
-        }
+        helper.forward(inputs[0], branchOutputs(), v);
         return v;
     }
 
     @Override
-    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+    protected Pair<Gradient, INDArray[]> helperBackward(LayerWorkspaceMgr workspaceMgr) {
         checkInputs();
-        INDArray a = attention(inputs[0].castTo(dataType), branches, channels);
-        INDArray dv = epsilon.castTo(dataType);
-        if (OneDnn.isAvailable() && !OneDnn.dense(dv)) {
-            dv = dv.dup('c'); // one copy, read by every branch below at full speed (a loss layer's gradient may be a view)
-        }
         INDArray[] out = new INDArray[branches + 1];
-        // dL/da_i = sum over H, W of dV * U_i; dL/dlogits = a * (dL/da - sum_j a_j dL/da_j)
-        INDArray da = Nd4j.createUninitialized(dataType, a.shape());
+        out[0] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, inputs[0].shape(), 'c');
+        INDArray[] du = new INDArray[branches];
         for (int i = 0; i < branches; i++) {
-            INDArray u = inputs[i + 1].castTo(dataType);
-            out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, u.shape(), 'c');
-            INDArray ai = branch(a, i);
-            if (!OneDnnElementwise.scalePerSample(dv, ai, false, out[i + 1])) {
-                Nd4j.getExecutioner().exec(new BroadcastMulOp(dv, ai, out[i + 1], 0, 1));
-            }
-            INDArray dai = Nd4j.createUninitialized(dataType, a.size(0), channels);
-            Nd4j.getExecutioner().exec(new Dot(dv, u, dai, 2, 3));
-            da.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).assign(dai);
+            du[i] = out[i + 1] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType,
+                    inputs[i + 1].shape(), 'c');
         }
-        INDArray weighted = a.mul(da).sum(true, 1).broadcast(a.shape());
-        INDArray dLogits = a.mul(da.subi(weighted));
-        out[0] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dLogits.reshape('c', a.size(0), branches * channels))
-                .reshape(inputs[0].shape());
+        helper.backward(inputs[0], branchOutputs(), epsilon.castTo(dataType), out[0], du);
         return new Pair<>(null, out);
     }
 
-    private static INDArray branch(INDArray a, int i) {
-        return a.get(NDArrayIndex.all(), NDArrayIndex.point(i), NDArrayIndex.all()).dup('c');
+    private INDArray[] branchOutputs() {
+        return Arrays.copyOfRange(inputs, 1, inputs.length);
     }
 
     private void checkInputs() {
@@ -138,6 +77,7 @@ public class SKSelectVertexImpl extends ParameterlessVertex {
 
     @Override
     public String toString() {
-        return "SKSelectVertex(name=\"" + vertexName + "\", M=" + branches + ", C=" + channels + ")";
+        return "SKSelectVertex(name=\"" + vertexName + "\", M=" + branches + ", C=" + channels + ", "
+                + (helper == null ? "SameDiff" : helper.name()) + ")";
     }
 }

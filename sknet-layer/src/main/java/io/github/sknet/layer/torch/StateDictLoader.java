@@ -13,7 +13,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import io.github.sknet.layer.conv.GroupedConv2DParamInitializer;
+import io.github.sknet.layer.conv.GroupedConv2D;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
 
 /**
@@ -79,12 +79,12 @@ public final class StateDictLoader {
 
     /** Conv2d {@code key + "weight"} [out, in/groups, kH, kW] (and bias if the layer has one) into a GroupedConv2D. */
     public void conv(String keyPrefix, String vertex) {
-        INDArray w = param(vertex, GroupedConv2DParamInitializer.WEIGHT_KEY);
+        INDArray w = param(vertex, GroupedConv2D.WEIGHT_KEY);
         INDArray t = tensor(keyPrefix + "weight", w.shape());
         if (t != null) {
             w.assign(t);
         }
-        INDArray b = param(vertex, GroupedConv2DParamInitializer.BIAS_KEY);
+        INDArray b = param(vertex, GroupedConv2D.BIAS_KEY);
         if (b != null) {
             INDArray tb = tensor(keyPrefix + "bias", new long[] {b.length()});
             if (tb != null) {

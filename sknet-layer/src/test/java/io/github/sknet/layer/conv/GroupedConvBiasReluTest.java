@@ -30,9 +30,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import io.github.sknet.layer.onednn.OneDnn;
 
 /**
- * GroupedConv2D with a bias and a ReLU: the oneDNN engine's fused forward (bias argument + ReLU
- * post-op) against the loop-nest definition and the ND4J engine, and the layer's training gradients
- * against the unfused composition conv -> bias -> ReLU.
+ * GroupedConv2D with a bias and a ReLU: the oneDNN helper's fused forward (bias argument + ReLU
+ * post-op) against the loop-nest definition, and the layer's training gradients against the unfused
+ * composition conv -> bias -> ReLU.
  */
 class GroupedConvBiasReluTest {
 
@@ -44,7 +44,7 @@ class GroupedConvBiasReluTest {
             "3, 6, 10, 5, 6, 1, 1, 1, 0, 1, true, true", // 1x1 dense: oneDNN's plain NCHW path
             "1, 16, 16, 5, 5, 16, 3, 1, 1, 1, true, true",
     })
-    void fusedForwardMatchesTheDefinitionOnBothEngines(int n, int cin, int cout, int h, int w, int groups, int k,
+    void fusedForwardMatchesTheDefinition(int n, int cin, int cout, int h, int w, int groups, int k,
                                                        int s, int p, int d, boolean withBias, boolean relu) {
         ConvGeometry g = new ConvGeometry(n, cin, h, w, cout, groups, new int[] {k, k}, new int[] {s, s},
                 new int[] {p, p}, new int[] {d, d});
@@ -52,7 +52,7 @@ class GroupedConvBiasReluTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, g.inputShape()).subi(0.5);
         INDArray wt = Nd4j.rand(DataType.DOUBLE, g.weightShape()).subi(0.5);
         INDArray bias = withBias ? Nd4j.rand(DataType.DOUBLE, cout).subi(0.5) : null;
-        INDArray expected = GroupedConvEngineTest.reference(g, x, wt, Nd4j.zeros(DataType.DOUBLE, g.outputShape()))[0];
+        INDArray expected = GroupedConvHelperTest.reference(g, x, wt, Nd4j.zeros(DataType.DOUBLE, g.outputShape()))[0];
         if (withBias) {
             expected.addi(bias.reshape(1, cout, 1, 1).broadcast(expected.shape()));
         }
@@ -61,18 +61,15 @@ class GroupedConvBiasReluTest {
             assertTrue(expected.eq(0).castTo(DataType.INT).sumNumber().intValue() > 0, "no value was clipped");
         }
 
-        INDArray y64 = Nd4j.create(DataType.DOUBLE, g.outputShape());
-        Nd4jGroupedConvEngine.INSTANCE.forward(g, x, wt, bias, relu, y64);
-        assertClose(expected, y64, 1e-12, "nd4j " + g);
-
         assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
         INDArray y32 = Nd4j.create(DataType.FLOAT, g.outputShape());
-        OneDnnGroupedConvEngine.INSTANCE.forward(g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
+        OneDnnGroupedConvHelper.INSTANCE.forward(g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
                 withBias ? bias.castTo(DataType.FLOAT) : null, relu, y32);
         assertClose(expected, y32, 1e-5, "onednn " + g);
         // the same geometry without bias/ReLU is a different primitive: it must not come from the cache
-        OneDnnGroupedConvEngine.INSTANCE.forward(g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT), y32);
-        assertClose(GroupedConvEngineTest.reference(g, x, wt, Nd4j.zeros(DataType.DOUBLE, g.outputShape()))[0], y32,
+        OneDnnGroupedConvHelper.INSTANCE.forward(g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT), null, false,
+                y32);
+        assertClose(GroupedConvHelperTest.reference(g, x, wt, Nd4j.zeros(DataType.DOUBLE, g.outputShape()))[0], y32,
                 1e-5, "onednn plain after fused " + g);
     }
 
@@ -123,8 +120,8 @@ class GroupedConvBiasReluTest {
     }
 
     @Test
-    void layerForwardAndGradientsMatchTheUnfusedCompositionAcrossEngines() {
-        ComputationGraph ref64 = graph(DataType.DOUBLE, false); // ND4J engine, ReLU as its own layer
+    void layerForwardAndGradientsMatchTheUnfusedCompositionOnBothPaths() {
+        ComputationGraph ref64 = graph(DataType.DOUBLE, false); // SameDiff definition, ReLU as its own layer
         setParams(ref64, null);
         ComputationGraph[] nets = {graph(DataType.DOUBLE, true), graph(DataType.FLOAT, true), graph(DataType.FLOAT, false)};
         for (ComputationGraph net : nets) {

@@ -57,7 +57,7 @@ class GroupedConvLayerGradientTest {
             ConvGeometry geo = new ConvGeometry(3, layer.equals("a") ? 8 : 16, 7, 7, 16, 4, new int[] {3, 3},
                     new int[] {1, 1}, layer.equals("a") ? new int[] {1, 1} : new int[] {2, 2},
                     layer.equals("a") ? new int[] {1, 1} : new int[] {2, 2});
-            assertTrue(OneDnnGroupedConvEngine.INSTANCE.backwardWeightsGroupsMerged(geo) > 1,
+            assertTrue(OneDnnGroupedConvHelper.INSTANCE.backwardWeightsGroupsMerged(geo) > 1,
                     "expected merged groups for " + geo);
             INDArray want = f64.gradient().getGradientFor(layer + "_W");
             INDArray got = f32.gradient().getGradientFor(layer + "_W").castTo(DataType.DOUBLE);

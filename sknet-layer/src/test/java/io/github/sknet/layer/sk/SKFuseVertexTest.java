@@ -97,7 +97,8 @@ class SKFuseVertexTest {
         ComputationGraphConfiguration conf = graph(true, true).getConfiguration();
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertEquals(conf, back);
-        assertEquals(new SKFuseVertex(), back.getVertices().get("fuse"));
+        assertEquals(new SKFuseVertex(((SKFuseVertex) conf.getVertices().get("fuse")).getBranches()),
+                back.getVertices().get("fuse"));
         assertEquals(InputType.feedForward(6), new SKFuseVertex().getOutputType(-1,
                 InputType.convolutional(5, 4, 6), InputType.convolutional(5, 4, 6)));
     }

@@ -9,7 +9,6 @@ import java.util.List;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.learning.config.Adam;
@@ -17,6 +16,7 @@ import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 
+import io.github.sknet.layer.conv.GroupedConv2D;
 import io.github.sknet.layer.norm.BatchNorm;
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
@@ -58,8 +58,8 @@ class TrainingRecipeTest {
         TrainingRecipe r = new TrainingRecipe(d.optimizer(), d.learningRate(), d.momentum(), d.weightDecay(), 0,
                 WarmupSchedule.Decay.COSINE, 1, 0.1, 0, 5.0);
         ComputationGraph g = net(r);
-        BaseLayer conv = (BaseLayer) g.getLayer("stage_1.0.conv1.0").conf().getLayer();
-        assertInstanceOf(Adam.class, conv.getIUpdater());
+        GroupedConv2D conv = (GroupedConv2D) g.getLayer("stage_1.0.conv1.0").conf().getLayer();
+        assertInstanceOf(Adam.class, conv.getUpdater());
         assertInstanceOf(WeightDecay.class, conv.getRegularization().get(0));
         assertTrue(((WeightDecay) conv.getRegularization().get(0)).isApplyLR());
         assertEquals(GradientNormalization.ClipL2PerLayer, conv.getGradientNormalization());

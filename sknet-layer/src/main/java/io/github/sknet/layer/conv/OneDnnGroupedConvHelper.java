@@ -16,7 +16,9 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
@@ -31,8 +33,8 @@ import io.github.sknet.layer.onednn.Staging;
  * is one primitive call; the plain 1x1 ones add them in one element-wise pass after it); oneDNN picks its blocked layouts, and plain NCHW / OIHW arrays are reordered
  * in and out of them.
  */
-public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
-    public static final OneDnnGroupedConvEngine INSTANCE = new OneDnnGroupedConvEngine();
+public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
+    public static final OneDnnGroupedConvHelper INSTANCE = new OneDnnGroupedConvHelper();
     private static final int CACHE_SIZE = 64;
 
     private static final engine ENGINE = OneDnn.engine();
@@ -41,17 +43,12 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     private final PrimitiveCache<ForwardKey, Forward> forwards = new PrimitiveCache<>(CACHE_SIZE);
     private final PrimitiveCache<ConvGeometry, Backward> backwards = new PrimitiveCache<>(CACHE_SIZE);
 
-    private OneDnnGroupedConvEngine() {
+    private OneDnnGroupedConvHelper() {
     }
 
     @Override
     public String name() {
         return "onednn";
-    }
-
-    @Override
-    public void forward(ConvGeometry g, INDArray x, INDArray w, INDArray y) {
-        forward(g, x, w, null, false, y);
     }
 
     @Override
@@ -61,7 +58,7 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
         if (bias != null && Descs.plain(g)) {
             convolve(g, x, w, null, false, y);
             if (!OneDnnElementwise.addPerChannel(y, bias, relu, y)) {
-                GroupedConvEngine.addBiasRelu(y, bias, relu);
+                addBiasRelu(y, bias, relu);
             }
             return;
         }
@@ -90,6 +87,18 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
 
     @Override
     public void backward(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
+        // oneDNN writes into the gradient view itself where it is dense (a slice of the flat gradient); a
+        // buffer of its own per call was fresh memory every step (up to 8 MB a layer, page faults on every write)
+        if (OneDnn.fits(dw)) {
+            backwardInto(g, x, w, dy, dx, dw);
+        } else {
+            INDArray own = Nd4j.createUninitialized(DataType.FLOAT, g.weightShape());
+            backwardInto(g, x, w, dy, dx, own);
+            dw.assign(own);
+        }
+    }
+
+    private void backwardInto(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
         Backward p = backwards.get(g, Backward::new);
         // the merged groups' gradient: small (C x 16 x kH x kW at most), allocated where DL4J allocates now
         INDArray wideDw = p.widen == 1 ? null : Nd4j.createUninitialized(DataType.FLOAT, p.wideWeightShape);
@@ -134,6 +143,16 @@ public final class OneDnnGroupedConvEngine implements GroupedConvEngine {
     /** Whether the backward of this geometry reorders dy once for both of its primitives. */
     boolean backwardSharesStagedDy(ConvGeometry g) {
         return backwards.get(g, Backward::new).diffDstShared;
+    }
+
+    /** y += bias per output channel (bias may be null), then max(y, 0) if {@code relu}; ND4J, in place. */
+    private static void addBiasRelu(INDArray y, INDArray bias, boolean relu) {
+        if (bias != null) {
+            Nd4j.getExecutioner().exec(new BroadcastAddOp(y, bias.reshape(bias.length()), y, 1));
+        }
+        if (relu) {
+            Transforms.relu(y, false);
+        }
     }
 
     private static memory wrap(memory.desc md, INDArray a) {
