@@ -13,6 +13,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.samediff.SameDiffLayerWithHelper;
@@ -41,7 +42,8 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         geometry(); // the same message on either path
-        return super.activate(training, workspaceMgr);
+        return helper != null ? super.activate(training, workspaceMgr)
+                : withoutPlatformHelpers(() -> super.activate(training, workspaceMgr));
     }
 
     /** The SameDiff path computes dL/dx anyway; without {@code inputGradient} it is not handed on. */
@@ -49,8 +51,28 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         geometry();
-        Pair<Gradient, INDArray> g = super.backpropGradient(epsilon, workspaceMgr);
-        return layerConf().isInputGradient() || helper != null ? g : new Pair<>(g.getFirst(), null);
+        if (helper != null) {
+            return super.backpropGradient(epsilon, workspaceMgr);
+        }
+        Pair<Gradient, INDArray> g = withoutPlatformHelpers(() -> super.backpropGradient(epsilon, workspaceMgr));
+        return layerConf().isInputGradient() ? g : new Pair<>(g.getFirst(), null);
+    }
+
+    /**
+     * Runs ND4J's own conv2d without its oneDNN platform helper: that helper refuses PyTorch's output
+     * sizes where the last window ends before the padded edge (e.g. a 1x1 stride-2 convolution of an even
+     * size: "could not create a descriptor for a dilated convolution forward propagation primitive" in
+     * 1.0.0-M2.1), which ND4J's generic kernel computes correctly.
+     */
+    private static <T> T withoutPlatformHelpers(java.util.function.Supplier<T> run) {
+        org.nd4j.linalg.factory.Environment env = Nd4j.getEnvironment();
+        boolean allowed = env.helpersAllowed();
+        env.allowHelpers(false);
+        try {
+            return run.get();
+        } finally {
+            env.allowHelpers(allowed);
+        }
     }
 
     @Override

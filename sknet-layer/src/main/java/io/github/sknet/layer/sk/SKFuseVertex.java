@@ -12,7 +12,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import io.github.sknet.layer.samediff.Definitions;
 import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
@@ -33,7 +32,7 @@ public class SKFuseVertex extends ParameterlessSameDiffVertex {
     }
 
     /** A fuse of {@code branches} branch outputs. */
-    public SKFuseVertex(@JsonProperty("branches") int branches) {
+    public SKFuseVertex(int branches) {
         if (branches < 1) {
             throw new IllegalArgumentException("SKFuseVertex: branches must be >= 1, got " + branches);
         }

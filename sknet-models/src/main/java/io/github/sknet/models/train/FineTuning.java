@@ -1,11 +1,15 @@
 package io.github.sknet.models.train;
 
+import java.util.ArrayList;
+
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -49,16 +53,34 @@ public final class FineTuning {
             ft.gradientNormalization(GradientNormalization.ClipL2PerLayer)
                     .gradientNormalizationThreshold(recipe.clipGradient());
         }
-        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(base).fineTuneConfiguration(ft.build());
+        FineTuneConfiguration applied = ft.build();
+        TransferLearning.GraphBuilder b = new TransferLearning.GraphBuilder(base).fineTuneConfiguration(applied);
         if (freeze) {
             b.setFeatureExtractor(TRUNK_END);
         }
-        return b.removeVertexAndConnections(SKNetBuilder.OUTPUT)
+        ComputationGraph tuned = b.removeVertexAndConnections(SKNetBuilder.OUTPUT)
                 .removeVertexAndConnections(SKNetBuilder.LOGITS)
                 .addLayer(SKNetBuilder.LOGITS, new DenseLayer.Builder().nIn(features).nOut(numClasses)
                         .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), TRUNK_END)
                 .addLayer(SKNetBuilder.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .activation(Activation.SOFTMAX).build(), SKNetBuilder.LOGITS)
                 .setOutputs(SKNetBuilder.OUTPUT).build();
+        // DL4J's fine-tune configuration reaches only its own layer types: SameDiff layers (the convolutions)
+        // get the recipe here, and the updater is built again from the changed configurations
+        for (org.deeplearning4j.nn.api.Layer l : tuned.getLayers()) {
+            if (l.conf().getLayer() instanceof AbstractSameDiffLayer sd) {
+                sd.setUpdater(applied.getUpdater());
+                sd.setBiasUpdater(null);
+                sd.setRegularization(applied.getRegularization() == null ? new ArrayList<>()
+                        : new ArrayList<>(applied.getRegularization()));
+                sd.setRegularizationBias(new ArrayList<>());
+                if (recipe.clipGradient() > 0) {
+                    sd.setGradientNormalization(GradientNormalization.ClipL2PerLayer);
+                    sd.setGradientNormalizationThreshold(recipe.clipGradient());
+                }
+            }
+        }
+        tuned.setUpdater(new ComputationGraphUpdater(tuned));
+        return tuned;
     }
 }

@@ -42,6 +42,12 @@ class FineTuningTest {
             }
             assertTrue(compared > 50, compared + " parameters compared");
             assertEquals(2, tuned.getLayer(SKNetBuilder.LOGITS).getParam("b").length());
+            if (!freeze) { // the convolutions (SameDiff layers) follow the new recipe too, not the model's old one
+                org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer conv =
+                        (org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer) tuned
+                                .getLayer("stage_1.0.conv1.0").conf().getLayer();
+                assertEquals(RECIPE.updater(10, 2), conv.getUpdater());
+            }
         }
     }
 
