@@ -25,6 +25,14 @@ public final class SKConv {
 
     /** Adds the SKConv and returns the name of its output vertex ({@code name}). */
     public static String add(GraphBuilder graph, String name, SKConvConfig cfg, String input) {
+        return add(graph, name, cfg, input, new SKFuseVertex(cfg.branches()));
+    }
+
+    /**
+     * Adds the SKConv with a fuse step of your own: a subclass of {@link SKFuseVertex} whose
+     * {@code defineVertex} pools differently. It trains by autodiff; nothing else changes.
+     */
+    public static String add(GraphBuilder graph, String name, SKConvConfig cfg, String input, SKFuseVertex fuse) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("SKConv: a name is required");
         }
@@ -47,7 +55,7 @@ public final class SKConv {
             graph.addLayer(branchOut[i], batchNorm(cfg, c), conv);
         }
         int d = cfg.attentionWidth();
-        graph.addVertex(fusePool(name), new SKFuseVertex(m), branchOut);
+        graph.addVertex(fusePool(name), fuse, branchOut);
         graph.addLayer(fuseFc(name), new DenseLayer.Builder().nIn(c).nOut(d).hasBias(false)
                 .activation(Activation.IDENTITY).build(), fusePool(name));
         graph.addLayer(fuseBn(name), batchNorm(cfg, d), fuseFc(name));

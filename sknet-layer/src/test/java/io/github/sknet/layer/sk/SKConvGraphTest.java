@@ -1,6 +1,7 @@
 package io.github.sknet.layer.sk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -20,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.NoOp;
 
+import io.github.sknet.layer.conv.GroupedConv2DLayer;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
 
 /** SKConv inside a DL4J classifier: gradient check, JSON, ModelSerializer, training, summary. */
@@ -50,6 +52,10 @@ class SKConvGraphTest {
     private static void checkGradients() {
         ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SMALL, 6, 6, 3, DataType.DOUBLE, new NoOp()));
         g.init();
+        // float64: every piece runs its SameDiff definition, backward by autodiff
+        assertNull(((GroupedConv2DLayer) g.getLayer(SKConv.branchConv("sk", 0))).helper());
+        assertNull(((SKFuseVertexImpl) g.getVertex(SKConv.fusePool("sk"))).helper());
+        assertNull(((SKSelectVertexImpl) g.getVertex("sk")).helper());
         DataSet d = data(4, DataType.DOUBLE, 7);
         // ReLU kinks make a handful of finite differences meaningless; everything else must agree
         boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)

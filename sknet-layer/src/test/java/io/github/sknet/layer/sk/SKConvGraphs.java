@@ -19,10 +19,16 @@ final class SKConvGraphs {
 
     static ComputationGraphConfiguration classifier(SKConvConfig sk, int h, int w, int classes, DataType dt,
                                                     IUpdater updater) {
+        return classifier(sk, h, w, classes, dt, updater, new SKFuseVertex(sk.branches()));
+    }
+
+    /** The same with a fuse step of one's own. */
+    static ComputationGraphConfiguration classifier(SKConvConfig sk, int h, int w, int classes, DataType dt,
+                                                    IUpdater updater, SKFuseVertex fuse) {
         ComputationGraphConfiguration.GraphBuilder gb = new NeuralNetConfiguration.Builder().seed(12345).dataType(dt)
                 .updater(updater).weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
                 .setInputTypes(InputType.convolutional(h, w, sk.inChannels()));
-        String out = SKConv.add(gb, "sk", sk, "in");
+        String out = SKConv.add(gb, "sk", sk, "in", fuse);
         gb.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), out)
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
                         .activation(Activation.SOFTMAX).build(), "pool")

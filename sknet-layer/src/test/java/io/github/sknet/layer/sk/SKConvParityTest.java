@@ -16,12 +16,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import io.github.sknet.layer.conv.GroupedConv2DLayer;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
+import io.github.sknet.layer.samediff.Helpers;
 
 /**
  * SKConv against the PyTorch reference (tools/reference/skconv_reference.py): eval forward, train
  * forward, running statistics after the train step, and gradients w.r.t. the input and every
- * parameter. float64 runs the ND4J fallback convolution; float32 runs the oneDNN engine.
+ * parameter, on both paths: the SameDiff definitions (float64 and float32) and the helpers (float32,
+ * the CPU default).
  */
 class SKConvParityTest {
     static final String[] CASES = {"default", "stride2", "m3", "g1", "depthwise", "true5x5", "odd13x11", "batch1",
@@ -30,8 +33,9 @@ class SKConvParityTest {
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
         for (String c : CASES) {
-            out.add(Arguments.of(c, DataType.DOUBLE));
-            out.add(Arguments.of(c, DataType.FLOAT));
+            out.add(Arguments.of(c, DataType.DOUBLE, false));
+            out.add(Arguments.of(c, DataType.FLOAT, false));
+            out.add(Arguments.of(c, DataType.FLOAT, true));
         }
         return out.stream();
     }
@@ -45,11 +49,19 @@ class SKConvParityTest {
         return dt == DataType.DOUBLE ? 1e-9 : 1e-3;
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} helpers={2}")
     @MethodSource("cases")
-    void matchesPyTorch(String name, DataType dt) throws Exception {
+    void matchesPyTorch(String name, DataType dt, boolean helpers) throws Exception {
         SKConvFixture f = new SKConvFixture(name);
-        InputGradientGraph g = f.graph(dt);
+        Helpers.setEnabled(helpers);
+        InputGradientGraph g;
+        try {
+            g = f.graph(dt);
+        } finally {
+            Helpers.setEnabled(true);
+        }
+        assertEquals(helpers, ((GroupedConv2DLayer) g.getLayer(SKConv.branchConv(SKConvFixture.SK, 0))).helper() != null);
+        assertEquals(helpers, ((SKSelectVertexImpl) g.getVertex(SKConvFixture.SK)).helper() != null);
         INDArray x = f.get("x", dt);
         double tol = tolerance(dt);
 
