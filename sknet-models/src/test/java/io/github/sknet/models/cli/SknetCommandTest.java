@@ -28,6 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.Npy;
@@ -271,5 +272,26 @@ class SknetCommandTest {
         assertEquals(code, r.code, "exit code of " + String.join(" ", args) + ": " + r.err);
         assertTrue(r.err.contains(mention), "'" + r.err + "' should mention '" + mention + "'");
         assertEquals(1, r.err.strip().lines().count(), "one line, no stack trace: " + r.err);
+    }
+
+    /**
+     * With helpers off every piece runs its SameDiff definition: the command trains, and none of
+     * SameDiff's own console lines (one per differentiated op) reach its output.
+     */
+    @Test
+    @Order(100)
+    void trainOnTheSameDiffPathKeepsTheOutputClean() throws Exception {
+        Helpers.setEnabled(false);
+        Result r;
+        try {
+            r = sknet("train", "--epochs", "1", "--size", "16", "--train-images", "32", "--held-out-images", "16",
+                    "--batch", "16", "--bn-recalibrate", "1", "--mode-check", "1", "--out", dir.resolve("samediff").toString());
+        } finally {
+            Helpers.setEnabled(true);
+        }
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("held-out accuracy:"), r.out);
+        assertFalse(r.out.contains("Added differentiated op") || r.err.contains("Added differentiated op"), r.out);
+        assertTrue(Files.size(dir.resolve("samediff").resolve("model.zip")) > 0);
     }
 }
