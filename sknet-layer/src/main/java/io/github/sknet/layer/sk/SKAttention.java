@@ -22,7 +22,8 @@ public final class SKAttention {
         for (Map.Entry<String, GraphVertex> e : graph.getConfiguration().getVertices().entrySet()) {
             if (e.getValue() instanceof SKSelectVertex) {
                 SKSelectVertex v = (SKSelectVertex) e.getValue();
-                INDArray logits = activations.get(SKConv.attentionLogits(e.getKey()));
+                // the select step's first input is the attention logits
+                INDArray logits = activations.get(graph.getConfiguration().getVertexInputs().get(e.getKey()).get(0));
                 out.put(e.getKey(), softmaxOverBranches(logits, v.getBranches(), v.getChannels()));
             }
         }

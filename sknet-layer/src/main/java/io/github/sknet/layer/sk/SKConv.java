@@ -1,5 +1,8 @@
 package io.github.sknet.layer.sk;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.nd4j.linalg.activations.Activation;
@@ -64,7 +67,19 @@ public final class SKConv {
         String[] selectInputs = new String[m + 1];
         selectInputs[0] = attentionLogits(name);
         System.arraycopy(branchOut, 0, selectInputs, 1, m);
-        graph.addVertex(name, new SKSelectVertex(m, c), selectInputs);
+        SKSelectVertex select = new SKSelectVertex(m, c);
+        select.setAttentionWidth(d);
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < m; i++) {
+            if (cfg.splitInput()) {
+                members.add(name + "/split" + i);
+            }
+            members.add(branchConv(name, i));
+            members.add(branchBn(name, i));
+        }
+        members.addAll(List.of(fusePool(name), fuseFc(name), fuseBn(name), attentionLogits(name), name));
+        select.setMembers(members);
+        graph.addVertex(name, select, selectInputs);
         return name;
     }
 

@@ -3,6 +3,7 @@ package io.github.sknet.layer.sk;
 import java.util.Map;
 import java.util.Set;
 
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -41,7 +42,8 @@ public final class SKConvStateDict {
         }
         SKSelectVertex select = (SKSelectVertex) graph.getConfiguration().getVertices().get(name);
         long c = select.getChannels();
-        long d = graph.getLayer(SKConv.fuseFc(name)).getParam("W").size(1);
+        long d = select.getAttentionWidth() > 0 ? select.getAttentionWidth() // recorded by SKConv.add
+                : ((FeedForwardLayer) graph.getLayer(SKConv.fuseFc(name)).conf().getLayer()).getNOut();
         int m = select.getBranches();
         for (int i = 0; i < m; i++) {
             l.conv(prefix + "convs." + i + ".0.", SKConv.branchConv(name, i));

@@ -1,5 +1,7 @@
 package io.github.sknet.layer.sk;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,6 +37,8 @@ public class SKSelectVertex extends ParameterlessSameDiffVertex {
 
     private int branches;
     private long channels;
+    private int attentionWidth;
+    private List<String> members;
 
     /** For JSON. */
     public SKSelectVertex() {
@@ -131,6 +135,8 @@ public class SKSelectVertex extends ParameterlessSameDiffVertex {
             SKSelectVertex v = getClass().getDeclaredConstructor().newInstance();
             v.setBranches(branches);
             v.setChannels(channels);
+            v.setAttentionWidth(attentionWidth);
+            v.setMembers(members);
             return v;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(getClass().getName() + " needs a no-argument constructor", e);
@@ -140,7 +146,8 @@ public class SKSelectVertex extends ParameterlessSameDiffVertex {
     @Override
     public boolean equals(Object o) {
         return o != null && o.getClass() == getClass() && ((SKSelectVertex) o).branches == branches
-                && ((SKSelectVertex) o).channels == channels;
+                && ((SKSelectVertex) o).channels == channels && ((SKSelectVertex) o).attentionWidth == attentionWidth
+                && Objects.equals(((SKSelectVertex) o).members, members);
     }
 
     @Override
@@ -155,6 +162,42 @@ public class SKSelectVertex extends ParameterlessSameDiffVertex {
     public void setBranches(int branches) {
         this.branches = branches;
         redefineInputs();
+    }
+
+    /** d, the SKConv's attention width, as {@link SKConv#add} recorded it (0 in files from before). */
+    public int getAttentionWidth() {
+        return attentionWidth;
+    }
+
+    public void setAttentionWidth(int attentionWidth) {
+        this.attentionWidth = attentionWidth;
+    }
+
+    /** The vertices of the SKConv this vertex ends, as {@link SKConv#add} recorded them (null in files from before). */
+    public List<String> getMembers() {
+        return members;
+    }
+
+    public void setMembers(List<String> members) {
+        this.members = members == null ? null : new ArrayList<>(members);
+    }
+
+    /**
+     * The vertices of the SKConv that this vertex, called {@code name}, ends: as recorded, or for files
+     * written before they were, by {@link SKConv}'s naming.
+     */
+    public List<String> members(String name) {
+        if (members != null) {
+            return members;
+        }
+        List<String> derived = new ArrayList<>();
+        for (int i = 0; i < branches; i++) {
+            derived.add(SKConv.branchConv(name, i));
+            derived.add(SKConv.branchBn(name, i));
+        }
+        derived.addAll(List.of(SKConv.fusePool(name), SKConv.fuseFc(name), SKConv.fuseBn(name),
+                SKConv.attentionLogits(name), name));
+        return derived;
     }
 
     public long getChannels() {

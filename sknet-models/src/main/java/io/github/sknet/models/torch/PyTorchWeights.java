@@ -3,9 +3,8 @@ package io.github.sknet.models.torch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -105,16 +104,16 @@ public final class PyTorchWeights {
      */
     public static Set<String> load(ComputationGraph graph, Map<String, INDArray> stateDict, Naming naming) {
         StateDictLoader l = new StateDictLoader(graph, stripModulePrefix(stateDict), naming.keys());
-        List<String> skConvs = new ArrayList<>();
+        Set<String> insideSkConvs = new HashSet<>();
         for (Map.Entry<String, GraphVertex> e : graph.getConfiguration().getVertices().entrySet()) {
-            if (e.getValue() instanceof SKSelectVertex) {
-                skConvs.add(e.getKey());
+            if (e.getValue() instanceof SKSelectVertex select) {
+                insideSkConvs.addAll(select.members(e.getKey()));
                 SKConvStateDict.load(l, e.getKey(), e.getKey() + ".");
             }
         }
         for (Map.Entry<String, GraphVertex> e : graph.getConfiguration().getVertices().entrySet()) {
             String name = e.getKey();
-            if (!(e.getValue() instanceof LayerVertex) || insideAny(name, skConvs)) {
+            if (!(e.getValue() instanceof LayerVertex) || insideSkConvs.contains(name)) {
                 continue;
             }
             Layer layer = ((LayerVertex) e.getValue()).getLayerConf().getLayer();
@@ -131,14 +130,4 @@ public final class PyTorchWeights {
         l.finish(naming == Naming.TIMM ? "timm state_dict" : "PyTorch state_dict", true);
         return l.used();
     }
-
-    private static boolean insideAny(String vertex, List<String> skConvs) {
-        for (String sk : skConvs) {
-            if (vertex.startsWith(sk + "/")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
 }
