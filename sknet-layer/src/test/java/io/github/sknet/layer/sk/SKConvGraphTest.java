@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,6 +25,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 import io.github.sknet.layer.conv.GroupedConv2DLayer;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
+import io.github.sknet.layer.samediff.Helpers;
 
 /** SKConv inside a DL4J classifier: gradient check, JSON, ModelSerializer, training, summary. */
 class SKConvGraphTest {
@@ -84,10 +87,25 @@ class SKConvGraphTest {
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
         assertEquals(conf, back);
         assertEquals(json, back.toJson());
+        // what importers and SKAttention read: recorded in the configuration, not guessed from names or shapes
+        SKSelectVertex select = (SKSelectVertex) back.getVertices().get("sk");
+        assertEquals(cfg.attentionWidth(), select.getAttentionWidth());
+        assertEquals(3 * 2 + 5, select.getMembers().size(), select.getMembers().toString());
+        assertTrue(back.getVertices().keySet().containsAll(select.getMembers()));
     }
 
-    @Test
-    void savedModelRestoresOutputsAndResumesTrainingIdentically(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "helpers={0}")
+    @ValueSource(booleans = {true, false})
+    void savedModelRestoresOutputsAndResumesTrainingIdentically(boolean helpers, @TempDir Path dir) throws Exception {
+        Helpers.setEnabled(helpers);
+        try {
+            saveRestoreResume(dir);
+        } finally {
+            Helpers.setEnabled(true);
+        }
+    }
+
+    private static void saveRestoreResume(Path dir) throws Exception {
         ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SMALL, 6, 6, 3, DataType.FLOAT, new Adam(1e-2)));
         g.init();
         DataSet d = data(6, DataType.FLOAT, 3);
