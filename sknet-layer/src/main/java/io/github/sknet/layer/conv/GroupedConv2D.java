@@ -14,7 +14,6 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.weights.IWeightInit;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
@@ -37,9 +36,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * </pre>
  *
  * <p>A SameDiff layer: {@link #defineLayer} is the definition, and its backward comes from autodiff.
- * SameDiff has no grouped convolution, so the definition is one {@code conv2d} per group and a concat
- * (what DL4J's own ONNX import does): always correct, slow for many groups. The runtime,
- * {@link GroupedConv2DLayer}, runs a {@link GroupedConvHelper} instead where one applies.
+ * SameDiff has no grouped convolution; the definition builds one from a depthwise convolution. The
+ * runtime, {@link GroupedConv2DLayer}, runs a {@link GroupedConvHelper} instead where one applies.
  */
 public class GroupedConv2D extends SameDiffLayer {
     public static final String WEIGHT_KEY = "W";
@@ -78,25 +76,35 @@ public class GroupedConv2D extends SameDiffLayer {
         this.biasInit = b.biasInit;
     }
 
-    /** y = concat over groups g of conv2d(x_g, W_g) (+ b), then the activation. */
+    /**
+     * y = conv(x, W) (+ b), then the activation. Groups run as one depthwise convolution with a channel
+     * multiplier of nOut / groups followed by a sum over each group's input channels: the grouped
+     * convolution's own arithmetic, in two ops whatever the number of groups.
+     */
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
-        SDVariable w = params.get(WEIGHT_KEY);
-        long inPerGroup = nIn / groups, outPerGroup = nOut / groups;
+        long[] in = x.getShape(); // [-1, C, H, W]: the runtime defines the graph per input size
+        long outH = ConvGeometry.outputSize(in[2], kernelSize[0], stride[0], padding[0], dilation[0]);
+        long outW = ConvGeometry.outputSize(in[3], kernelSize[1], stride[1], padding[1], dilation[1]);
         Conv2DConfig conv = Conv2DConfig.builder().kH(kernelSize[0]).kW(kernelSize[1]).sH(stride[0]).sW(stride[1])
                 .pH(padding[0]).pW(padding[1]).dH(dilation[0]).dW(dilation[1]).dataFormat(Conv2DConfig.NCHW).build();
-        SDVariable[] y = new SDVariable[groups];
-        for (int g = 0; g < groups; g++) {
-            SDVariable xg = groups == 1 ? x : x.get(SDIndex.all(), SDIndex.interval(g * inPerGroup, (g + 1) * inPerGroup));
-            SDVariable wg = groups == 1 ? w : w.get(SDIndex.interval(g * outPerGroup, (g + 1) * outPerGroup));
-            // conv2d's own layout, [kH, kW, in, out]: its backward refuses PyTorch's OIYX in 1.0.0-M2.1
-            y[g] = sd.cnn().conv2d(xg, wg.permute(2, 3, 1, 0), conv);
+        SDVariable w = params.get(WEIGHT_KEY); // [out, in / G, kH, kW]
+        SDVariable y;
+        if (groups == 1) {
+            y = sd.cnn().conv2d(x, w.permute(2, 3, 1, 0), conv); // conv2d's layout: [kH, kW, in, out]
+        } else {
+            long inPerGroup = nIn / groups, outPerGroup = nOut / groups;
+            // depthwise weights [kH, kW, in, out / G]: input channel (g, i) feeds outputs (g, j) with W[(g, j), i]
+            SDVariable dw = w.reshape(groups, outPerGroup, inPerGroup, kernelSize[0], kernelSize[1])
+                    .permute(3, 4, 0, 2, 1).reshape(kernelSize[0], kernelSize[1], nIn, outPerGroup);
+            // output channel (g, i, j) = x_(g, i) * W[(g, j), i]; summed over i
+            y = sd.cnn().depthWiseConv2d(x, dw, conv).reshape(-1, groups, inPerGroup, outPerGroup, outH, outW)
+                    .sum(2).reshape(-1, nOut, outH, outW);
         }
-        SDVariable out = groups == 1 ? y[0] : sd.concat(1, y);
         if (hasBias) {
-            out = out.add(params.get(BIAS_KEY).reshape(1, nOut, 1, 1));
+            y = y.add(params.get(BIAS_KEY).reshape(1, nOut, 1, 1));
         }
-        return activation().asSameDiff(sd, out);
+        return activation().asSameDiff(sd, y);
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.onednn.OneDnn;
@@ -59,13 +60,13 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     }
 
     /**
-     * Runs ND4J's own conv2d without its oneDNN platform helper: that helper refuses PyTorch's output
-     * sizes where the last window ends before the padded edge (e.g. a 1x1 stride-2 convolution of an even
-     * size: "could not create a descriptor for a dilated convolution forward propagation primitive" in
-     * 1.0.0-M2.1), which ND4J's generic kernel computes correctly.
+     * Runs ND4J's convolutions without its own oneDNN platform helper, which refuses dilated geometries
+     * that its generic kernel computes correctly ("could not create a descriptor for a dilated
+     * convolution forward propagation primitive" in 1.0.0-M2.1, e.g. a 1x1 stride-2 convolution of an
+     * even size, or SKConv's dilated branches on small maps).
      */
     private static <T> T withoutPlatformHelpers(java.util.function.Supplier<T> run) {
-        org.nd4j.linalg.factory.Environment env = Nd4j.getEnvironment();
+        Environment env = Nd4j.getEnvironment();
         boolean allowed = env.helpersAllowed();
         env.allowHelpers(false);
         try {

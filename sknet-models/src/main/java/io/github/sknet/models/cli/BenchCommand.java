@@ -19,6 +19,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
+import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.models.ModelStats;
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
@@ -31,13 +32,15 @@ import io.github.sknet.models.SKNetVariant;
 final class BenchCommand {
     static final String HELP = String.join("\n",
             "usage: sknet bench --arch A [--batch B] [--size S] [--mode inference|train] [--iters N] [--warmup N]",
-            "                   [--threads T] [--fold-bn]",
+            "                   [--threads T] [--fold-bn] [--samediff]",
             "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10,",
             "            --warmup 20 for inference, 10 for train",
             "  (DL4J's per-layer activation workspaces learn their sizes over as many cycles as the graph has",
             "  vertices: SKNet-50's inference passes allocate fresh memory for ~15 passes, its training steps",
             "  for ~6; until then they are slower)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
+            "  --samediff    run every layer's SameDiff definition (autodiff backward) instead of its helper",
+            "                (oneDNN kernels, the CPU float32 default); BatchNorm has no SameDiff form and runs ND4J ops",
             FoldBn.HELP + " (--mode inference only)");
 
     private BenchCommand() {
@@ -45,7 +48,17 @@ final class BenchCommand {
 
     static int run(String[] argv) {
         Args a = new Args("bench", argv, Set.of("--arch", "--batch", "--size", "--mode", "--iters", "--warmup",
-                "--threads"), Set.of("--verbose", FoldBn.FLAG));
+                "--threads"), Set.of("--verbose", FoldBn.FLAG, "--samediff"));
+        boolean helpers = Helpers.enabled();
+        Helpers.setEnabled(helpers && !a.flag("--samediff"));
+        try {
+            return run(a);
+        } finally {
+            Helpers.setEnabled(helpers);
+        }
+    }
+
+    private static int run(Args a) {
         SKNetVariant v = TrainCommand.variant(a.required("--arch"));
         int batch = a.integer("--batch", 8, 1);
         int size = a.integer("--size", v.defaultSize(), 16);
@@ -85,8 +98,9 @@ final class BenchCommand {
                 g.output(false, ws, x);
             }
         };
-        System.out.printf("%s %s%s, batch %d, %dx%d, float32, %d threads available%n", v.id(), mode,
-                fold ? " (BatchNorm folded)" : "", batch, size, size, Runtime.getRuntime().availableProcessors());
+        System.out.printf("%s %s%s, batch %d, %dx%d, float32, %d threads available, %s%n", v.id(), mode,
+                fold ? " (BatchNorm folded)" : "", batch, size, size, Runtime.getRuntime().availableProcessors(),
+                Helpers.enabled() ? "helpers (oneDNN)" : "SameDiff definitions (helpers off)");
         long peakRss = 0;
         for (int i = 0; i < warmup; i++) {
             step.run();

@@ -95,10 +95,10 @@ public final class Sknet {
             "attention", new Command(AttentionCommand.HELP, AttentionCommand::run),
             "demo", new Command("usage: sknet demo [--epochs N] [--seed S]", SKConvDemo::run),
             "bench-skconv", new Command("usage: sknet bench-skconv [--iters N] [--warmup N] [--pytorch torch.json] "
-                    + "[--engine-compare]", a -> {
+                    + "[--samediff]\n  --samediff   also time every SKConv workload on the SameDiff path (definitions, autodiff backward)", a -> {
                         // the benchmark parses its own arguments; checked here first for one-line usage errors
                         Args checked = new Args("bench-skconv", a, Set.of("--iters", "--warmup", "--pytorch"),
-                                Set.of("--engine-compare", "--verbose"));
+                                Set.of("--samediff", "--verbose"));
                         checked.integer("--iters", 10, 1);
                         checked.integer("--warmup", 20, 0);
                         if (checked.has("--pytorch") && !java.nio.file.Files.isRegularFile(checked.path("--pytorch"))) {

@@ -196,7 +196,7 @@ class BadInputTest {
                 c(2, "--warmup must be >= 0, got -1", "bench-skconv", "--warmup", "-1"),
                 c(2, "--iters must be >= 1, got 0", "bench-skconv", "--iters", "0"),
                 c(2, "--pytorch file not found", "bench-skconv", "--pytorch", p("missing.json")),
-                c(2, "--engine-compare given twice", "bench-skconv", "--engine-compare", "--engine-compare"),
+                c(2, "--samediff given twice", "bench-skconv", "--samediff", "--samediff"),
                 // attention
                 c(2, "model file not found", "attention", "--model", p("missing.zip"), "--out", p("att")),
                 c(2, "--scales takes numbers", "attention", "--model", m, "--out", p("att"), "--scales", "a,b"),
