@@ -43,11 +43,7 @@ final class CpuSumHelper implements SumHelper {
         } else {
             GradientSharing.copy(eps, dIn[0]);
         }
-        for (int i = 1; i < dIn.length; i++) {
-            if (dIn[i] != dIn[0]) {
-                GradientSharing.copy(dIn[0], dIn[i]);
-            }
-        }
+        GradientSharing.copyFirstToOthers(dIn);
     }
 
     @Override

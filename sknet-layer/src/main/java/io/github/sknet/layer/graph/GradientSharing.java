@@ -43,6 +43,15 @@ public final class GradientSharing {
         return true;
     }
 
+    /** Every entry of {@code d} that is not {@code d[0]} itself gets a copy of it. */
+    public static void copyFirstToOthers(INDArray[] d) {
+        for (int i = 1; i < d.length; i++) {
+            if (d[i] != d[0]) {
+                copy(d[0], d[i]);
+            }
+        }
+    }
+
     /** {@code dst := src}; a plain memcpy where both are dense (ND4J's assign is far slower). */
     public static void copy(INDArray src, INDArray dst) {
         if (OneDnn.dense(src) && OneDnn.dense(dst) && src.dataType() == dst.dataType()) {

@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
-import io.github.sknet.layer.samediff.Definitions;
 import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
 
 /**
@@ -63,14 +62,12 @@ public class SumVertex extends ParameterlessSameDiffVertex {
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
             INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        int n = graph.getConfiguration().getVertexInputs().get(name).size();
-        if (n != inputs) { // the count is the graph's: the configuration does not record it
-            inputs = n;
+        if (inputCount(graph, name) != inputs) { // the count is the graph's: the configuration does not record it
+            inputs = inputCount(graph, name);
             redefineInputs();
         }
         setName(name);
-        SumHelper helper = Definitions.unchanged(this, SumVertex.class, "defineVertex", SameDiff.class, Map.class,
-                Map.class, Map.class) ? SumHelper.forDataType(networkDatatype) : null;
+        SumHelper helper = definitionOf(SumVertex.class) ? SumHelper.forDataType(networkDatatype) : null;
         return new SumVertexImpl(this, graph, name, idx, relu, networkDatatype, helper);
     }
 

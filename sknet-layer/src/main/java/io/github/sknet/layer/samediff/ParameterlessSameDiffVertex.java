@@ -5,6 +5,8 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
@@ -65,5 +67,18 @@ public abstract class ParameterlessSameDiffVertex extends SameDiffVertex {
     /** Forgets the inputs defined so far (their number changed). */
     protected void redefineInputs() {
         setVertexParams(null);
+    }
+
+    /** How many inputs the graph gives vertex {@code name} (the configuration need not record it). */
+    protected static int inputCount(ComputationGraph graph, String name) {
+        return graph.getConfiguration().getVertexInputs().get(name).size();
+    }
+
+    /**
+     * Whether this object's {@code defineVertex} is still {@code base}'s: only then may {@code base}'s
+     * helper stand in for it.
+     */
+    protected boolean definitionOf(Class<? extends ParameterlessSameDiffVertex> base) {
+        return Definitions.unchanged(this, base, "defineVertex", SameDiff.class, Map.class, Map.class, Map.class);
     }
 }

@@ -37,11 +37,7 @@ final class BlasSKFuseHelper implements SKFuseHelper {
         INDArray perPixel = ds.castTo(du[0].dataType()).dup('c').reshape('c', shape[0], shape[1])
                 .divi(shape[2] * shape[3]);
         Nd4j.getExecutioner().exec(new BroadcastCopyOp(du[0], perPixel, du[0], 0, 1));
-        for (int i = 1; i < du.length; i++) {
-            if (du[i] != du[0]) {
-                GradientSharing.copy(du[0], du[i]);
-            }
-        }
+        GradientSharing.copyFirstToOthers(du);
     }
 
     @Override

@@ -13,7 +13,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import io.github.sknet.layer.samediff.Definitions;
 import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
 
 /**
@@ -73,14 +72,12 @@ public class SKFuseVertex extends ParameterlessSameDiffVertex {
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
             INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        int inputs = graph.getConfiguration().getVertexInputs().get(name).size();
-        if (branches != inputs) { // a model file from before the count was recorded, or a graph rewired
-            branches = inputs;
+        if (branches != inputCount(graph, name)) { // a model file from before the count was recorded, or a graph rewired
+            branches = inputCount(graph, name);
             redefineInputs();
         }
         setName(name);
-        SKFuseHelper helper = Definitions.unchanged(this, SKFuseVertex.class, "defineVertex", SameDiff.class,
-                Map.class, Map.class, Map.class) ? SKFuseHelper.forDataType(networkDatatype) : null;
+        SKFuseHelper helper = definitionOf(SKFuseVertex.class) ? SKFuseHelper.forDataType(networkDatatype) : null;
         return new SKFuseVertexImpl(this, graph, name, idx, networkDatatype, helper);
     }
 

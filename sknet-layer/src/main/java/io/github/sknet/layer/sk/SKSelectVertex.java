@@ -18,7 +18,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
-import io.github.sknet.layer.samediff.Definitions;
 import io.github.sknet.layer.samediff.ParameterlessSameDiffVertex;
 
 /**
@@ -86,8 +85,7 @@ public class SKSelectVertex extends ParameterlessSameDiffVertex {
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
             INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
         setName(name);
-        SKSelectHelper helper = Definitions.unchanged(this, SKSelectVertex.class, "defineVertex", SameDiff.class,
-                Map.class, Map.class, Map.class) ? SKSelectHelper.forDataType(networkDatatype) : null;
+        SKSelectHelper helper = definitionOf(SKSelectVertex.class) ? SKSelectHelper.forDataType(networkDatatype) : null;
         return new SKSelectVertexImpl(this, graph, name, idx, networkDatatype, helper);
     }
 
