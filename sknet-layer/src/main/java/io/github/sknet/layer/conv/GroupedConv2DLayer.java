@@ -42,8 +42,8 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        geometry(); // the same message on either path
-        return helper != null ? super.activate(training, workspaceMgr)
+        ConvGeometry g = geometry(); // the same message on either path
+        return helper != null || nd4jOneDnnFits(g) ? super.activate(training, workspaceMgr)
                 : withoutPlatformHelpers(() -> super.activate(training, workspaceMgr));
     }
 
@@ -51,20 +51,28 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        geometry();
+        ConvGeometry geo = geometry();
         if (helper != null) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
-        Pair<Gradient, INDArray> g = withoutPlatformHelpers(() -> super.backpropGradient(epsilon, workspaceMgr));
+        Pair<Gradient, INDArray> g = nd4jOneDnnFits(geo) ? super.backpropGradient(epsilon, workspaceMgr)
+                : withoutPlatformHelpers(() -> super.backpropGradient(epsilon, workspaceMgr));
         return layerConf().isInputGradient() ? g : new Pair<>(g.getFirst(), null);
     }
 
     /**
-     * Runs ND4J's convolutions without its own oneDNN platform helper, which refuses dilated geometries
-     * that its generic kernel computes correctly ("could not create a descriptor for a dilated
-     * convolution forward propagation primitive" in 1.0.0-M2.1, e.g. a 1x1 stride-2 convolution of an
-     * even size, or SKConv's dilated branches on small maps).
+     * Whether ND4J's own oneDNN kernel (2-4x its generic one) takes this geometry: it refuses dilated
+     * ones and those whose last window ends before the padded edge ("could not create a descriptor for
+     * a dilated convolution forward propagation primitive" in 1.0.0-M2.1, e.g. a 1x1 stride-2
+     * convolution of an even size), which the generic kernel computes correctly.
      */
+    private static boolean nd4jOneDnnFits(ConvGeometry g) {
+        long bottom = (g.outH - 1) * g.sH + g.kH - g.inH - g.pH;
+        long right = (g.outW - 1) * g.sW + g.kW - g.inW - g.pW;
+        return g.dH == 1 && g.dW == 1 && bottom >= 0 && right >= 0;
+    }
+
+    /** Runs ND4J's convolutions on its generic kernels, without its oneDNN platform helper. */
     private static <T> T withoutPlatformHelpers(java.util.function.Supplier<T> run) {
         Environment env = Nd4j.getEnvironment();
         boolean allowed = env.helpersAllowed();
