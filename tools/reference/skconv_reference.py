@@ -1,4 +1,4 @@
-"""Reference SKConv (SPEC.md) in PyTorch, and the parity fixtures the Java tests read.
+"""Reference SKConv (docs/reference.md) in PyTorch, and the parity fixtures the Java tests read.
 
 Run with Debian's PyTorch 1.13:  /usr/bin/python3 tools/reference/skconv_reference.py
 Writes sknet-layer/src/test/resources/fixtures/skconv/<case>.npz (float64, small shapes).
@@ -21,7 +21,7 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "sknet-layer", "src", 
 
 
 class SKConv(nn.Module):
-    """SPEC.md's SKConv, with the optional flavours the Java layer offers."""
+    """docs/reference.md's SKConv, with the optional flavours the Java layer offers."""
 
     def __init__(self, in_channels, channels, M=2, G=32, r=16, L=32, stride=1, kernels=None,
                  dilated=True, select="reference", split_input=False, d=None):

@@ -1,9 +1,9 @@
-"""Reference SKNet-26/50/101 (SPEC.md) and a small-image variant in PyTorch, plus the model-level
+"""Reference SKNet-26/50/101 (docs/reference.md) and a small-image variant in PyTorch, plus the model-level
 fixtures the Java sknet-models tests read.
 
 Run from the repository root with Debian's PyTorch 1.13:
 
-    /usr/bin/python3 tools/reference/sknet_reference.py counts     # print params / MACs, check SPEC.md
+    /usr/bin/python3 tools/reference/sknet_reference.py counts     # print params / MACs, check docs/reference.md
     /usr/bin/python3 tools/reference/sknet_reference.py fixtures   # write the files below
 
 `fixtures` writes, into sknet-models/src/test/resources/fixtures/ (numpy.savez, uncompressed; the
@@ -35,7 +35,7 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", 
                         "resources", "fixtures")
 
 # One table for every variant, so the Java builders can be checked against it by eye.
-#   stem:    "imagenet" = 7x7/2 conv + BN + ReLU + 3x3/2 max pool (SPEC.md);
+#   stem:    "imagenet" = 7x7/2 conv + BN + ReLU + 3x3/2 max pool (docs/reference.md);
 #            "cifar"    = 3x3/1 conv (pad 1) + BN + ReLU, no pool (32x32 inputs would be 8x8 after
 #                         the ImageNet stem, leaving 1x1 maps in stage 4).
 #   stages:  (in, mid, out, stride) of each stage; the first unit is SKUnit(in, mid, out, stride),
@@ -52,13 +52,13 @@ VARIANTS = {
                         units=[2, 2, 2, 2], image=32, classes=10),
 }
 
-# SPEC.md figures for 1000 classes at 224x224 (MACs to the precision SPEC.md gives, in G).
+# docs/reference.md figures for 1000 classes at 224x224 (MACs to the precision docs/reference.md gives, in G).
 SPEC_PARAMS = {"sknet26": 16_754_088, "sknet50": 27_494_888, "sknet101": 48_768_552}
 SPEC_GMACS = {"sknet26": 2.587, "sknet50": 4.463, "sknet101": 8.449}
 
 
 class SKUnit(nn.Module):
-    """Bottleneck with an SKConv in place of the 3x3 conv (SPEC.md, "SK unit")."""
+    """Bottleneck with an SKConv in place of the 3x3 conv (docs/reference.md, "SK unit")."""
 
     def __init__(self, in_channels, mid_channels, out_channels, stride=1, G=32, r=16, L=32):
         super().__init__()
@@ -68,7 +68,7 @@ class SKUnit(nn.Module):
         self.conv3 = nn.Sequential(nn.Conv2d(mid_channels, out_channels, 1, bias=False),
                                    nn.BatchNorm2d(out_channels))
         # Identity shortcut has no module at all, so no state_dict keys (as in the reference model).
-        # Note: SPEC.md only projects when in != out; a stride-2 unit always changes width here.
+        # Note: docs/reference.md only projects when in != out; a stride-2 unit always changes width here.
         if in_channels == out_channels:
             self.shortcut = None
         else:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch baseline for `sknet train --data DIR`: the same sknet_small (SPEC.md SK units, the Java
+"""The PyTorch baseline for `sknet train --data DIR`: the same sknet_small (docs/reference.md SK units, the Java
 SKNetVariant.SKNET_SMALL table) trained on the same image folder, to tell a DL4J bug from a weak recipe.
 
     /usr/bin/python3 tools/reference/train_folder_pytorch.py DIR [--size 28] [--epochs 5] [--recipe adam|sgd]

@@ -5,7 +5,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import io.github.sknet.layer.sk.SKConv;
 
 /**
- * SPEC.md's SK unit: 1x1 conv in->mid + BN + ReLU, SKConv(mid, stride), 1x1 conv mid->out + BN, plus the
+ * docs/reference.md's SK unit: 1x1 conv in->mid + BN + ReLU, SKConv(mid, stride), 1x1 conv mid->out + BN, plus the
  * shortcut (identity when in == out, else 1x1 conv with stride + BN), then ReLU. Vertex names follow the
  * reference state_dict: {@code <p>.conv1.0}, {@code <p>.conv2_sk}, {@code <p>.conv3.1}, {@code <p>.shortcut.0}, ...
  */

@@ -10,11 +10,11 @@ import io.github.sknet.layer.sk.SKConvConfig;
  * Stage table columns: input channels, middle (SKConv) channels, output channels, stride, units.
  */
 public enum SKNetVariant {
-    /** SPEC.md SKNet-26: SK bottleneck units [2, 2, 2, 2]. */
+    /** docs/reference.md SKNet-26: SK bottleneck units [2, 2, 2, 2]. */
     SKNET26("sknet26", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(2, 2, 2, 2)),
-    /** SPEC.md SKNet-50: [3, 4, 6, 3] (the paper's SKNet-50, 27.5M parameters). */
+    /** docs/reference.md SKNet-50: [3, 4, 6, 3] (the paper's SKNet-50, 27.5M parameters). */
     SKNET50("sknet50", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(3, 4, 6, 3)),
-    /** SPEC.md SKNet-101: [3, 4, 23, 3]. */
+    /** docs/reference.md SKNet-101: [3, 4, 23, 3]. */
     SKNET101("sknet101", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(3, 4, 23, 3)),
     /** Small images (CIFAR-sized): 3x3 stem, no max pool, half-width bottleneck stages. */
     SKNET_CIFAR("sknet_cifar", Block.BOTTLENECK, Stem.SMALL, 32, 10, new int[][] {
@@ -33,7 +33,7 @@ public enum SKNetVariant {
      */
     SKRESNEXT50_32X4D("skresnext50_32x4d", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(3, 4, 6, 3),
             SK.TIMM_BOTTLENECK),
-    /** The project's own basic-block SK-ResNet-18: SPEC.md's SKConv (G = 32, per-branch select bias). */
+    /** The project's own basic-block SK-ResNet-18: docs/reference.md's SKConv (G = 32, per-branch select bias). */
     SKNET_BASIC18("sknet_basic18", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(2, 2, 2, 2)),
     /** The project's own basic-block SK-ResNet-34. */
     SKNET_BASIC34("sknet_basic34", Block.BASIC, Stem.IMAGENET, 224, 1000, basicStages(3, 4, 6, 3)),
@@ -51,7 +51,7 @@ public enum SKNetVariant {
     public enum Stem { IMAGENET, SMALL }
 
     /**
-     * The SKConv flavour: REFERENCE is SPEC.md's (G = 32, d = max(C / 16, 32), per-branch select bias);
+     * The SKConv flavour: REFERENCE is docs/reference.md's (G = 32, d = max(C / 16, 32), per-branch select bias);
      * TIMM_BASIC is timm's skresnet18/34 (split input, G = 1, d = make_divisible(C / 8, 16), no select
      * bias); TIMM_BOTTLENECK is timm's skresnext50_32x4d (G = 32, d = make_divisible(C / 16, 32), no
      * select bias).

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Parameter and multiply-add counts against SPEC.md and the reference PyTorch models. */
+/** Parameter and multiply-add counts against docs/reference.md and the reference PyTorch models. */
 class ModelStatsTest {
 
     @ParameterizedTest(name = "{0}")

@@ -37,7 +37,7 @@ import io.github.sknet.layer.sk.SKConvConfig;
 
 /**
  * SKConv and grouped-convolution timings (median ms over timed iterations after warm-up), float32,
- * next to SPEC.md's PyTorch 1.13 figures and, with {@code --pytorch FILE}, PyTorch measured in the
+ * next to docs/reference.md's PyTorch 1.13 figures and, with {@code --pytorch FILE}, PyTorch measured in the
  * same run by tools/bench/skconv_pytorch.py.
  *
  * <pre>java ... SKConvBenchmark [--iters 10] [--warmup 20] [--pytorch results.json] [--samediff]</pre>
@@ -46,7 +46,7 @@ import io.github.sknet.layer.sk.SKConvConfig;
  * definitions with autodiff), next to the helpers' figures.
  */
 public final class SKConvBenchmark {
-    /** SPEC.md, PyTorch 1.13 on a 2-core machine: inference and training ms. */
+    /** docs/reference.md, PyTorch 1.13 on a 2-core machine: inference and training ms. */
     private static final Map<String, double[]> SPEC = Map.of(
             "N=8 C=128 56x56", new double[] {24, 126},
             "N=8 C=256 28x28", new double[] {9.8, 33});

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Hyper-parameters of one SKConv (SPEC.md): {@code channels} C, {@code branches} M, {@code groups} G,
+ * Hyper-parameters of one SKConv (docs/reference.md): {@code channels} C, {@code branches} M, {@code groups} G,
  * {@code reduction} r, {@code minWidth} L, {@code stride}; attention width
  * {@code d = max(floor(C / r), L)} unless set explicitly. Branch {@code i} has kernel {@code kernels[i]}
  * (default 3, 5, 7, ...), realised as a 3x3 with dilation {@code (k - 1) / 2} (default, the reference)

@@ -11,7 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import io.github.sknet.layer.torch.StateDictLoader;
 
 /**
- * Copies one SKConv's weights from a PyTorch state_dict with the reference names (SPEC.md:
+ * Copies one SKConv's weights from a PyTorch state_dict with the reference names (docs/reference.md:
  * {@code convs.m.0.weight}, {@code convs.m.1.*}, {@code fc.0.weight}, {@code fc.1.*},
  * {@code fcs.m.weight/bias}; the Caffe flavour's single projection as {@code fcs.weight}) into the
  * vertices {@link SKConv#add} made. The SKConv's sizes and flavour are read from the graph.

@@ -26,14 +26,14 @@ import io.github.sknet.models.SKNetBuilder;
 
 /**
  * Loads a PyTorch state_dict into a graph built by {@link SKNetBuilder}: the reference SKNet's names
- * (SPEC.md) or timm's ({@link TimmKeys}); every tensor mapped by name, shapes checked, BatchNorm running
+ * (docs/reference.md) or timm's ({@link TimmKeys}); every tensor mapped by name, shapes checked, BatchNorm running
  * statistics carried over, and missing / unexpected / mis-shaped keys all reported by name (PyTorch's
  * strict=True). Files are read by {@link StateDictFile} (.npz, .safetensors, .pth).
  */
 public final class PyTorchWeights {
     /** Whose key names the state_dict uses. */
     public enum Naming {
-        /** The reference PyTorch SKNet of SPEC.md ({@code basic_conv.0.weight}, {@code stage_1.0.conv2_sk...}). */
+        /** The reference PyTorch SKNet of docs/reference.md ({@code basic_conv.0.weight}, {@code stage_1.0.conv2_sk...}). */
         REFERENCE,
         /** timm's sknet.py ({@code conv1.weight}, {@code layer1.0.conv2.paths.0.conv.weight}, {@code fc.weight}). */
         TIMM;
