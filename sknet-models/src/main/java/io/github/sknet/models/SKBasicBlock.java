@@ -13,7 +13,7 @@ final class SKBasicBlock {
     private SKBasicBlock() {
     }
 
-    static String add(GraphBuilder gb, SKNetVariant v, String p, int in, int mid, int out, int stride, String input) {
+    static String add(GraphBuilder gb, SKNetVariant v, String p, int in, int out, int stride, String input) {
         String h = SKConv.add(gb, p + ".conv1_sk", v.skConv(in, out, stride), input);
         h = Units.convBn(gb, p + ".conv2", out, out, 3, 1, 1, false, h);
         String shortcut = in == out && stride == 1 ? input

@@ -114,7 +114,7 @@ public final class SKNetBuilder {
             throw new IllegalArgumentException(who + ": input channels must be >= 1, got " + channels);
         }
         int reduction = (variant.stem() == SKNetVariant.Stem.IMAGENET ? 4 : 1)
-                * (1 << (variant.stages().length - 1));
+                * (1 << (variant.stages().size() - 1));
         if (height < reduction || width < reduction) {
             throw new InputTooSmallException(who + ": input " + height + "x" + width + " is too small; it needs at "
                     + "least " + reduction + "x" + reduction);
@@ -127,16 +127,16 @@ public final class SKNetBuilder {
         GraphBuilder gb = nb.graphBuilder().addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(height, width, channels));
         String h = stem(gb);
-        int[][] stages = variant.stages();
-        for (int s = 0; s < stages.length; s++) {
-            int[] st = stages[s];
-            for (int u = 0; u < st[4]; u++) {
+        List<Stage> stages = variant.stages();
+        for (int s = 0; s < stages.size(); s++) {
+            Stage st = stages.get(s);
+            for (int u = 0; u < st.units(); u++) {
                 String name = "stage_" + (s + 1) + "." + u;
-                int in = u == 0 ? st[0] : st[2];
-                int stride = u == 0 ? st[3] : 1;
+                int in = u == 0 ? st.in() : st.out();
+                int stride = u == 0 ? st.stride() : 1;
                 h = variant.block() == SKNetVariant.Block.BOTTLENECK
-                        ? SKBottleneck.add(gb, variant, name, in, st[1], st[2], stride, h)
-                        : SKBasicBlock.add(gb, variant, name, in, st[1], st[2], stride, h);
+                        ? SKBottleneck.add(gb, variant, name, in, st.mid(), st.out(), stride, h)
+                        : SKBasicBlock.add(gb, variant, name, in, st.out(), stride, h);
             }
         }
         gb.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), h)

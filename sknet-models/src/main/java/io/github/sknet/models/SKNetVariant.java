@@ -1,6 +1,7 @@
 package io.github.sknet.models;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import io.github.sknet.layer.sk.SKConvConfig;
@@ -17,8 +18,9 @@ public enum SKNetVariant {
     /** docs/reference.md SKNet-101: [3, 4, 23, 3]. */
     SKNET101("sknet101", Block.BOTTLENECK, Stem.IMAGENET, 224, 1000, imagenetStages(3, 4, 23, 3)),
     /** Small images (CIFAR-sized): 3x3 stem, no max pool, half-width bottleneck stages. */
-    SKNET_CIFAR("sknet_cifar", Block.BOTTLENECK, Stem.SMALL, 32, 10, new int[][] {
-            {64, 64, 128, 1, 2}, {128, 128, 256, 2, 2}, {256, 256, 512, 2, 2}, {512, 512, 1024, 2, 2}}),
+    SKNET_CIFAR("sknet_cifar", Block.BOTTLENECK, Stem.SMALL, 32, 10, List.of(
+            new Stage(64, 64, 128, 1, 2), new Stage(128, 128, 256, 2, 2), new Stage(256, 256, 512, 2, 2),
+            new Stage(512, 512, 1024, 2, 2))),
     /**
      * timm's skresnet18 (timm 1.0.29, 11,958,056 parameters at 1000 classes): basic blocks [2, 2, 2, 2]
      * whose first 3x3 is an SKConv with split input, groups 1, no select bias and
@@ -41,8 +43,8 @@ public enum SKNetVariant {
      * The small-image SKNet `sknet train` uses by default: narrow, so that it trains on 2 CPU cores in
      * minutes (about 0.02 G multiply-adds per 32x32 image, 1/10 of sknet_cifar).
      */
-    SKNET_SMALL("sknet_small", Block.BOTTLENECK, Stem.SMALL, 32, 10, new int[][] {
-            {32, 32, 64, 1, 1}, {64, 64, 128, 2, 1}, {128, 128, 256, 2, 1}});
+    SKNET_SMALL("sknet_small", Block.BOTTLENECK, Stem.SMALL, 32, 10, List.of(
+            new Stage(32, 32, 64, 1, 1), new Stage(64, 64, 128, 2, 1), new Stage(128, 128, 256, 2, 1)));
 
     /** How a unit is built. */
     public enum Block { BOTTLENECK, BASIC }
@@ -63,14 +65,14 @@ public enum SKNetVariant {
     private final Stem stem;
     private final int defaultSize;
     private final int defaultClasses;
-    private final int[][] stages;
+    private final List<Stage> stages;
     private final SK sk;
 
-    SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, int[][] stages) {
+    SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, List<Stage> stages) {
         this(id, block, stem, defaultSize, defaultClasses, stages, SK.REFERENCE);
     }
 
-    SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, int[][] stages, SK sk) {
+    SKNetVariant(String id, Block block, Stem stem, int defaultSize, int defaultClasses, List<Stage> stages, SK sk) {
         this.sk = sk;
         this.id = id;
         this.block = block;
@@ -80,14 +82,15 @@ public enum SKNetVariant {
         this.stages = stages;
     }
 
-    private static int[][] imagenetStages(int... units) {
-        return new int[][] {{64, 128, 256, 1, units[0]}, {256, 256, 512, 2, units[1]},
-                {512, 512, 1024, 2, units[2]}, {1024, 1024, 2048, 2, units[3]}};
+    private static List<Stage> imagenetStages(int... units) {
+        return List.of(new Stage(64, 128, 256, 1, units[0]), new Stage(256, 256, 512, 2, units[1]),
+                new Stage(512, 512, 1024, 2, units[2]), new Stage(1024, 1024, 2048, 2, units[3]));
     }
 
-    private static int[][] basicStages(int... units) {
-        return new int[][] {{64, 64, 64, 1, units[0]}, {64, 128, 128, 2, units[1]},
-                {128, 256, 256, 2, units[2]}, {256, 512, 512, 2, units[3]}};
+    /** Basic blocks have no inner width: mid = out. */
+    private static List<Stage> basicStages(int... units) {
+        return List.of(new Stage(64, 64, 64, 1, units[0]), new Stage(64, 128, 128, 2, units[1]),
+                new Stage(128, 256, 256, 2, units[2]), new Stage(256, 512, 512, 2, units[3]));
     }
 
     public SK sk() {
@@ -140,21 +143,16 @@ public enum SKNetVariant {
         return defaultClasses;
     }
 
-    /** Rows {in, mid, out, stride, units}; copies. */
-    public int[][] stages() {
-        int[][] out = new int[stages.length][];
-        for (int i = 0; i < stages.length; i++) {
-            out[i] = stages[i].clone();
-        }
-        return out;
+    public List<Stage> stages() {
+        return stages;
     }
 
     public int stemChannels() {
-        return stages[0][0];
+        return stages.get(0).in();
     }
 
     public int features() {
-        return stages[stages.length - 1][2];
+        return stages.get(stages.size() - 1).out();
     }
 
     public static SKNetVariant byId(String id) {

@@ -27,7 +27,7 @@ import io.github.sknet.layer.sk.SKConv;
 import io.github.sknet.layer.sk.SKConvConfig;
 
 /**
- * The main job until the model zoo lands: a tiny graph with one SKConv trained on generated images
+ * {@code sknet demo}: a tiny graph with one SKConv trained on generated images
  * (three classes: a small square, a large square, a ring, at random positions in noise). Prints the
  * loss and held-out accuracy per epoch, then the mean attention on each branch per class.
  */
