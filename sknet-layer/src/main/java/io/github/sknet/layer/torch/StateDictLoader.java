@@ -150,13 +150,13 @@ public final class StateDictLoader {
         return out;
     }
 
-    /**
-     * Throws if anything was missing or mis-shaped, or (when strict) if keys were left unread; the
-     * message names every such key.
-     */
     /** Problems named in {@link #finish}'s message; the rest are counted. */
     public static final int MAX_LISTED = 10;
 
+    /**
+     * Throws if anything was missing or mis-shaped, or (when strict) if keys were left unread; the
+     * message names the first {@link #MAX_LISTED} such problems and counts the rest.
+     */
     public void finish(String what, boolean strict) {
         List<String> all = new ArrayList<>(problems);
         if (strict) {
