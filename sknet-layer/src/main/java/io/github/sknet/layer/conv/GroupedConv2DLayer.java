@@ -61,15 +61,14 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
     }
 
     /**
-     * Whether ND4J's own oneDNN kernel (2-4x its generic one) takes this geometry: it refuses dilated
-     * ones and those whose last window ends before the padded edge ("could not create a descriptor for
-     * a dilated convolution forward propagation primitive" in 1.0.0-M2.1, e.g. a 1x1 stride-2
-     * convolution of an even size), which the generic kernel computes correctly.
+     * Whether ND4J's own oneDNN kernel (2-4x its generic one) takes the definition's (undilated)
+     * convolution: it refuses those whose last window ends before the padded edge ("could not create a
+     * descriptor for a dilated convolution forward propagation primitive" in 1.0.0-M2.1, e.g. a 1x1
+     * stride-2 convolution of an even size), which the generic kernel computes correctly.
      */
     private static boolean nd4jOneDnnFits(ConvGeometry g) {
-        long bottom = (g.outH - 1) * g.sH + g.kH - g.inH - g.pH;
-        long right = (g.outW - 1) * g.sW + g.kW - g.inW - g.pW;
-        return g.dH == 1 && g.dW == 1 && bottom >= 0 && right >= 0;
+        long kH = (long) (g.kH - 1) * g.dH + 1, kW = (long) (g.kW - 1) * g.dW + 1;
+        return (g.outH - 1) * g.sH + kH - g.inH - g.pH >= 0 && (g.outW - 1) * g.sW + kW - g.inW - g.pW >= 0;
     }
 
     /** Runs ND4J's convolutions on its generic kernels, without its oneDNN platform helper. */
