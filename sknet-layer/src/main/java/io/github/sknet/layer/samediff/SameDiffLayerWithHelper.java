@@ -20,15 +20,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The runtime of a SameDiff layer that may have a helper: {@link SameDiffVertexWithHelper}'s layer
  * counterpart. Without a helper it is DL4J's {@link SameDiffLayer} (the definition, backward by
- * autodiff) with the incoming gradient divided by {@link SameDiffGradients#factor()} and a quiet
- * gradient function; the graph is defined for the input's size (all but the batch), so that a
- * definition can use it, and defined again when that size changes. With a helper, the helper runs.
+ * autodiff) with the incoming gradient divided by {@link SameDiffGradients#factor()}, a quiet gradient
+ * function, and every size but the channels free; with one, the helper runs.
  *
  * @param <H> the helper type
  */
 public abstract class SameDiffLayerWithHelper<H> extends SameDiffLayer {
     protected final H helper;
-    private long[] definedFor;
 
     protected SameDiffLayerWithHelper(NeuralNetConfiguration conf, DataType dataType, H helper) {
         super(conf, dataType);
@@ -46,20 +44,7 @@ public abstract class SameDiffLayerWithHelper<H> extends SameDiffLayer {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        if (helper != null) {
-            return helperForward(training, workspaceMgr);
-        }
-        redefineForInputSize();
-        return super.activate(training, workspaceMgr);
-    }
-
-    /** A new input size (batch aside): the graph is defined again for it. */
-    private void redefineForInputSize() {
-        long[] size = java.util.Arrays.copyOfRange(input.shape(), 1, input.rank());
-        if (sameDiff != null && !java.util.Arrays.equals(size, definedFor)) {
-            sameDiff = null;
-        }
-        definedFor = size;
+        return helper != null ? helperForward(training, workspaceMgr) : super.activate(training, workspaceMgr);
     }
 
     @Override
@@ -67,7 +52,6 @@ public abstract class SameDiffLayerWithHelper<H> extends SameDiffLayer {
         if (helper != null) {
             return helperBackward(epsilon, workspaceMgr);
         }
-        redefineForInputSize();
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             if (sameDiff == null) {
                 doInit();
@@ -80,7 +64,7 @@ public abstract class SameDiffLayerWithHelper<H> extends SameDiffLayer {
         return super.backpropGradient(k == 1 ? epsilon : epsilon.div(k), workspaceMgr);
     }
 
-    /** As DL4J's (input sizes but the batch's fixed), with the gradient mends of this class. */
+    /** As DL4J's, but every dimension except the channels (dimension 1) is free. */
     @Override
     protected void doInit() {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
@@ -88,8 +72,7 @@ public abstract class SameDiffLayerWithHelper<H> extends SameDiffLayer {
                     (org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer) layerConf();
             sameDiff = SameDiff.create();
             sameDiff.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
-            long[] shape = input.shape().clone();
-            shape[0] = -1;
+            long[] shape = SameDiffVertexWithHelper.freeShape(input.shape());
             SDVariable in = sameDiff.placeHolder(INPUT_KEY, dataType, shape);
             long[] maskShape = new long[shape.length];
             java.util.Arrays.fill(maskShape, -1);

@@ -128,6 +128,27 @@ class SKConvGraphTest {
         assertEquals(g.params(), r.params(), "training did not resume identically with the saved updater state");
     }
 
+    /** One SameDiff-path graph, run at one size then others: the same as the helpers at each size. */
+    @Test
+    void theSameDiffPathTakesAnyInputSize() {
+        Helpers.setEnabled(false);
+        ComputationGraph sd;
+        try {
+            sd = new ComputationGraph(SKConvGraphs.classifier(SMALL, 6, 6, 3, DataType.FLOAT, new Adam(1e-2)));
+            sd.init();
+        } finally {
+            Helpers.setEnabled(true);
+        }
+        ComputationGraph fast = new ComputationGraph(SKConvGraphs.classifier(SMALL, 6, 6, 3, DataType.FLOAT, new Adam(1e-2)));
+        fast.init();
+        fast.setParams(sd.params());
+        for (int[] hw : new int[][] {{6, 6}, {9, 7}, {4, 5}, {6, 6}}) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, 2, 8, hw[0], hw[1]);
+            double err = sd.outputSingle(false, x).sub(fast.outputSingle(false, x)).amaxNumber().doubleValue();
+            assertTrue(err < 1e-5, hw[0] + "x" + hw[1] + ": paths differ by " + err);
+        }
+    }
+
     @Test
     void fitLowersTheLossAndAttentionIsReadable() {
         ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SMALL, 6, 6, 3, DataType.FLOAT, new Adam(1e-2)));
