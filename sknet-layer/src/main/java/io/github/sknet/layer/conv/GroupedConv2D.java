@@ -122,23 +122,17 @@ public class GroupedConv2D extends SameDiffLayer {
 
     /** W [out, in / G, kH, kW] with dilation - 1 zeros between its taps: [out, in / G, (kH-1)dH+1, (kW-1)dW+1]. */
     private SDVariable dilateKernel(SameDiff sd, SDVariable w) {
-        long rows = nOut * (nIn / groups);
         int kH = kernelSize[0], kW = kernelSize[1];
         int eH = (kH - 1) * dilation[0] + 1, eW = (kW - 1) * dilation[1] + 1;
-        SDVariable spreadW = sd.constant(spread(kW, dilation[1], w.dataType()));
-        SDVariable spreadH = sd.constant(spread(kH, dilation[0], w.dataType()));
-        SDVariable cols = w.reshape(rows * kH, kW).mmul(spreadW).reshape(rows, kH, eW);       // taps spread along W
-        return cols.permute(0, 2, 1).reshape(rows * eW, kH).mmul(spreadH).reshape(rows, eW, eH) // and along H
-                .permute(0, 2, 1).reshape(nOut, nIn / groups, eH, eW);
-    }
-
-    /** The [k, (k-1)d+1] matrix taking tap i to position i*d. */
-    private static INDArray spread(int k, int d, DataType dataType) {
-        INDArray e = Nd4j.zeros(dataType, k, (long) (k - 1) * d + 1);
-        for (int i = 0; i < k; i++) {
-            e.putScalar(i, (long) i * d, 1.0);
+        // one product with the [kH*kW, eH*eW] matrix taking tap (i, j) to (i*dH, j*dW)
+        INDArray spread = Nd4j.zeros(w.dataType(), (long) kH * kW, (long) eH * eW);
+        for (int i = 0; i < kH; i++) {
+            for (int j = 0; j < kW; j++) {
+                spread.putScalar((long) i * kW + j, (long) i * dilation[0] * eW + (long) j * dilation[1], 1.0);
+            }
         }
-        return e;
+        return w.reshape(nOut * (nIn / groups), (long) kH * kW).mmul(sd.constant(spread))
+                .reshape(nOut, nIn / groups, eH, eW);
     }
 
     @Override
