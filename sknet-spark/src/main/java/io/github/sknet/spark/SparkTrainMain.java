@@ -1,5 +1,9 @@
 package io.github.sknet.spark;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -39,6 +43,14 @@ public final class SparkTrainMain {
         SparkConf conf = new SparkConf().setAppName("sknet-spark-train");
         // spark-submit sets spark.master; without it (plain java) train in-process on every core
         conf.setIfMissing("spark.master", "local[*]");
+        String unreachable = unreachableMaster(conf.get("spark.master"), 5000);
+        if (unreachable != null) {
+            // Spark itself would retry in the background for a minute and then fail every job with
+            // "All masters are unresponsive"; say so at once
+            System.err.println("sknet-spark: " + unreachable);
+            System.exit(2);
+            return;
+        }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(SparkContext.getOrCreate(conf));
         int code;
         try {
@@ -46,11 +58,56 @@ public final class SparkTrainMain {
         } catch (IllegalArgumentException e) {
             System.err.println("sknet-spark: " + e.getMessage());
             code = 2;
+        } catch (Exception e) {
+            // a failed Spark job (e.g. lost executors beyond spark.task.maxFailures): one line, exit 1; the
+            // model file is written only after training and evaluation succeeded, atomically, so none is left
+            e.printStackTrace();
+            System.err.println("sknet-spark: training failed, no model written: " + rootMessage(e));
+            code = 1;
         } finally {
             sc.stop();
         }
         // exit explicitly: SharedTrainingMaster leaves non-daemon (Aeron) threads behind
         System.exit(code);
+    }
+
+    /**
+     * For a standalone master URL ({@code spark://host:port}, or several comma-separated for standby
+     * masters): null if one of them accepts a connection within {@code timeoutMillis}, else the message.
+     * Other masters (local, yarn, k8s) are not checked.
+     */
+    static String unreachableMaster(String master, int timeoutMillis) {
+        if (master == null || !master.startsWith("spark://")) {
+            return null;
+        }
+        List<String> failures = new ArrayList<>();
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return "bad Spark master URL " + master + ": the port of " + hostPort + " is not a number";
+            }
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), timeoutMillis);
+                return null;
+            } catch (IOException e) {
+                failures.add(hostPort + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+        return "cannot reach the Spark master " + master + " (" + String.join("; ", failures)
+                + "): is it running, and are host and port those its log shows?";
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String first = t.getMessage() == null ? t.toString() : t.getMessage().lines().findFirst().orElse("");
+        return root == t ? first : first + " (cause: " + root + ")";
     }
 
     /** The work of {@link #main}, on a context the caller owns (tests, notebooks). */
