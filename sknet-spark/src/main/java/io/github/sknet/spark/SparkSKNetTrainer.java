@@ -13,9 +13,11 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
@@ -236,6 +238,7 @@ public final class SparkSKNetTrainer {
                 // Adam's moments are averaged too (DL4J's default drops them: every round would restart Adam)
                 .saveUpdater(true)
                 .trainingHooks(new IterationCountHook(net))
+                .rddTrainingApproach(trainingApproach())
                 .rngSeed(seed);
         if (exportDirectory != null) {
             b.exportDirectory(exportDirectory);
@@ -244,7 +247,8 @@ public final class SparkSKNetTrainer {
     }
 
     private SharedTrainingMaster sharedMaster() {
-        VoidConfiguration.VoidConfigurationBuilder vc = VoidConfiguration.builder().unicastPort(sharedPort);
+        VoidConfiguration.VoidConfigurationBuilder vc = VoidConfiguration.builder()
+                .portSupplier(new WorkerPortSupplier(sharedPort));
         String controller = controllerAddress != null ? controllerAddress : defaultControllerAddress();
         if (controller != null) {
             vc.controllerAddress(controller);
@@ -258,11 +262,23 @@ public final class SparkSKNetTrainer {
                 .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(1e-3))
                 // one training thread per executor: Spark already runs one task per core
                 .workersPerNode(1)
+                .rddTrainingApproach(trainingApproach())
                 .rngSeed(seed);
         if (exportDirectory != null) {
             b.exportDirectory(exportDirectory);
         }
         return b.build();
+    }
+
+    /**
+     * DL4J's default, Export (mini-batches written to files that the workers read, once for all epochs),
+     * needs a file system every machine sees: with a cluster master and the local file system as Hadoop's
+     * default it refuses to start ("Export training approach is not supported in the current
+     * environment"). There the mini-batches stay in Spark's memory instead (Direct), which needs no
+     * shared storage. Export is kept wherever it works: local mode, or an HDFS/S3 default file system.
+     */
+    private RDDTrainingApproach trainingApproach() {
+        return ExportSupport.exportSupported(sc) ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct;
     }
 
     /** Local mode: everything is on this machine, so the loopback address is the one that always works. */
@@ -272,10 +288,11 @@ public final class SparkSKNetTrainer {
     }
 
     private String describeMaster() {
-        return shared ? String.format(Locale.ROOT, "SharedTrainingMaster (batch %d per worker, port %d)",
+        return (shared ? String.format(Locale.ROOT, "SharedTrainingMaster (batch %d per worker, port %d",
                 batchSizePerWorker, sharedPort)
-                : String.format(Locale.ROOT, "ParameterAveragingTrainingMaster (batch %d per worker, averaging every %d)",
-                        batchSizePerWorker, averagingFrequency);
+                : String.format(Locale.ROOT, "ParameterAveragingTrainingMaster (batch %d per worker, averaging every %d",
+                        batchSizePerWorker, averagingFrequency))
+                + ", " + trainingApproach() + " data)";
     }
 
     /** Builder; every setter checks its argument at once, {@link #build} checks that the network builds. */
@@ -363,7 +380,8 @@ public final class SparkSKNetTrainer {
 
         /**
          * Where the training masters write the mini-batches they export before training (default: DL4J's,
-         * under the Hadoop temp dir). Any Hadoop file system URI or local path.
+         * under the Hadoop temp dir). Any Hadoop file system URI or local path. Unused on a cluster whose
+         * default Hadoop file system is the local one: there the data are not exported (see Direct above).
          */
         public Builder exportDirectory(String exportDirectory) {
             Objects.requireNonNull(exportDirectory, "SparkSKNetTrainer: exportDirectory must not be null");
@@ -384,7 +402,7 @@ public final class SparkSKNetTrainer {
         /**
          * SharedTrainingMaster: the driver's address the workers connect to (default 127.0.0.1 in local mode,
          * else {@code spark.driver.host}), the network mask that selects the workers' interface (e.g.
-         * "10.0.0.0/16"; default: DL4J's choice) and the Aeron UDP port (default 40123).
+         * "10.0.0.0/16"; default: DL4J's choice) and the driver's Aeron UDP port (default 40123; each executor takes a free one).
          */
         public Builder sharedNetwork(String controllerAddress, String networkMask, int port) {
             atLeast("shared network port", port, 1);
