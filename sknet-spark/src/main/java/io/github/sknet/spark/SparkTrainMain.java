@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -15,6 +16,7 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
 
+import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.models.data.SyntheticShapes;
 
 /**
@@ -101,6 +103,15 @@ public final class SparkTrainMain {
                 + "): is it running, and are host and port those its log shows?";
     }
 
+    /** Whether sknet-layer's oneDNN helpers run in this JVM, and if not why. */
+    static String oneDnn() {
+        if (OneDnn.isAvailable()) {
+            return "on";
+        }
+        return "off (" + ("false".equals(System.getProperty("sknet.onednn")) ? "-Dsknet.onednn=false"
+                : OneDnn.loadError()) + ")";
+    }
+
     private static String rootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
@@ -113,6 +124,9 @@ public final class SparkTrainMain {
     /** The work of {@link #main}, on a context the caller owns (tests, notebooks). */
     static int run(JavaSparkContext sc, SparkTrainArgs a) throws Exception {
         int workers = a.workers() > 0 ? a.workers() : sc.defaultParallelism();
+        System.out.println("oneDNN helpers: driver " + oneDnn() + "; executors "
+                + sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).map(i -> oneDnn()).distinct()
+                        .collect());
         JavaRDD<DataSet> train, heldOut = null;
         List<String> classes;
         if (a.synthetic()) {
@@ -134,7 +148,8 @@ public final class SparkTrainMain {
         }
         SparkSKNetTrainer trainer = SparkSKNetTrainer.builder(sc).variant(a.arch()).numClasses(classes.size())
                 .inputShape(3, a.size(), a.size()).batchSizePerWorker(a.batch()).averagingFrequency(a.averaging())
-                .epochs(a.epochs()).seed(a.seed()).updater(new Adam(a.lr())).sharedTrainingMaster(a.shared()).build();
+                .epochs(a.epochs()).seed(a.seed()).updater(new Adam(a.lr())).sharedTrainingMaster(a.shared())
+                .scaleLearningRate(!a.noLrScaling()).build();
         trainer.fit(train);
         for (int e = 0; e < a.epochs(); e++) {
             System.out.printf(Locale.ROOT, "epoch %d/%d: score %.4f, %.1f s%n", e + 1, a.epochs(),
