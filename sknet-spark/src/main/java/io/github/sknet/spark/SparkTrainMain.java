@@ -149,7 +149,7 @@ public final class SparkTrainMain {
         SparkSKNetTrainer trainer = SparkSKNetTrainer.builder(sc).variant(a.arch()).numClasses(classes.size())
                 .inputShape(3, a.size(), a.size()).batchSizePerWorker(a.batch()).averagingFrequency(a.averaging())
                 .epochs(a.epochs()).seed(a.seed()).updater(new Adam(a.lr())).sharedTrainingMaster(a.shared())
-                .scaleLearningRate(!a.noLrScaling()).build();
+                .scaleLearningRate(!a.noLrScaling()).sharedNetwork(null, null, a.sharedPort()).build();
         trainer.fit(train);
         for (int e = 0; e < a.epochs(); e++) {
             System.out.printf(Locale.ROOT, "epoch %d/%d: score %.4f, %.1f s%n", e + 1, a.epochs(),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +69,8 @@ class StandaloneClusterTest {
     void bothTrainingMastersOnTheClusterLearnAsWellAsOneMachine() throws Exception {
         Run pa = submit("pa", List.of(), "--averaging", String.valueOf(AVERAGING));
         assertEquals(0, pa.exit, "parameter averaging on the cluster:\n" + pa.tail());
-        Run shared = submit("shared", List.of(), "--shared");
+        // a free port: SharedTrainingMasterTest's parameter server may still hold 40123 in this JVM
+        Run shared = submit("shared", List.of(), "--shared", "--shared-port", String.valueOf(freeUdpPort()));
         assertEquals(0, shared.exit, "shared training master on the cluster:\n" + shared.tail());
 
         double[] one = oneMachine();
@@ -151,6 +153,12 @@ class StandaloneClusterTest {
                 SparkCluster.tail(log, 20));
         assertFalse(Files.exists(out));
         assertTrue(seconds < 60, "before Spark's own minute of retries: " + seconds + " s");
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     /** Waits for the driver to log the end of the first epoch, then kills worker 0's executor. */
