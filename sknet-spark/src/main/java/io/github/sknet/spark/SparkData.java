@@ -65,9 +65,16 @@ public final class SparkData {
         }
         List<Integer> parts = IntStream.range(0, partitions).boxed().toList();
         // one partition index per partition; flatMap's iterator draws the batches lazily, on the executor
-        return sc.parallelize(parts, partitions).flatMap(p -> new ShapeBatches(
-                new SyntheticShapes(size, seed + p * PARTITION_SEED_STRIDE),
-                n / partitions + (p < n % partitions ? 1 : 0), batch));
+        return sc.parallelize(parts, partitions).flatMap(p -> syntheticShapesPartition(p, n, size, batch, seed, partitions));
+    }
+
+    /**
+     * Partition {@code p} of {@link #syntheticShapes} with the same arguments, drawn here without Spark
+     * (the same images: a single-machine reference run trains on exactly what the workers saw).
+     */
+    static Iterator<DataSet> syntheticShapesPartition(int p, int n, int size, int batch, long seed, int partitions) {
+        return new ShapeBatches(new SyntheticShapes(size, seed + p * PARTITION_SEED_STRIDE),
+                n / partitions + (p < n % partitions ? 1 : 0), batch);
     }
 
     /**

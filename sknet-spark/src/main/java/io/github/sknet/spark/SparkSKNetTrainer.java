@@ -13,9 +13,11 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
@@ -65,6 +67,7 @@ public final class SparkSKNetTrainer {
     private final long seed;
     private final IUpdater updater;
     private final boolean shared;
+    private final boolean scaleLearningRate;
     private final String exportDirectory;
     private final int scoreBatches;
     private final String controllerAddress;
@@ -87,6 +90,7 @@ public final class SparkSKNetTrainer {
         this.seed = b.seed;
         this.updater = b.updater;
         this.shared = b.shared;
+        this.scaleLearningRate = b.scaleLearningRate;
         this.exportDirectory = b.exportDirectory;
         this.scoreBatches = b.scoreBatches;
         this.controllerAddress = b.controllerAddress;
@@ -126,7 +130,7 @@ public final class SparkSKNetTrainer {
         DataSet scoreSet = DataSet.merge(sample);
 
         ComputationGraph net = SKNet.builder(variant).numClasses(numClasses).inputShape(inputShape).seed(seed)
-                .updater(updater).build().init();
+                .updater(workersUpdater()).build().init();
         TrainingMaster<?, ?> tm = shared ? sharedMaster() : averagingMaster(net);
         sparkNet = new SparkComputationGraph(sc, net, tm);
         // one RDD for all epochs: the training masters export it once and reuse the files
@@ -236,6 +240,7 @@ public final class SparkSKNetTrainer {
                 // Adam's moments are averaged too (DL4J's default drops them: every round would restart Adam)
                 .saveUpdater(true)
                 .trainingHooks(new IterationCountHook(net))
+                .rddTrainingApproach(trainingApproach())
                 .rngSeed(seed);
         if (exportDirectory != null) {
             b.exportDirectory(exportDirectory);
@@ -244,7 +249,8 @@ public final class SparkSKNetTrainer {
     }
 
     private SharedTrainingMaster sharedMaster() {
-        VoidConfiguration.VoidConfigurationBuilder vc = VoidConfiguration.builder().unicastPort(sharedPort);
+        VoidConfiguration.VoidConfigurationBuilder vc = VoidConfiguration.builder()
+                .portSupplier(new WorkerPortSupplier(sharedPort));
         String controller = controllerAddress != null ? controllerAddress : defaultControllerAddress();
         if (controller != null) {
             vc.controllerAddress(controller);
@@ -258,11 +264,49 @@ public final class SparkSKNetTrainer {
                 .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(1e-3))
                 // one training thread per executor: Spark already runs one task per core
                 .workersPerNode(1)
+                .rddTrainingApproach(trainingApproach())
                 .rngSeed(seed);
         if (exportDirectory != null) {
             b.exportDirectory(exportDirectory);
         }
         return b.build();
+    }
+
+    /**
+     * The updater with its learning rate multiplied by the number of workers (the context's default
+     * parallelism, DL4J's number of workers), unless switched off or the rate follows a schedule. For
+     * parameter averaging: averaging the steps that k workers took on k different mini-batches moves the
+     * parameters less than one step on their union (the parts in which the workers' Adam steps differ
+     * cancel, and each worker's Adam normalises by the second moment of its own, noisier gradient). For
+     * gradient sharing it was measured only. On the cluster test's data (960 images, 2 workers x 16, 3
+     * epochs) against 0.7175 held-out accuracy on one machine (batch 32, 2e-3): parameter averaging every
+     * 2 steps 0.665 at 2e-3, 0.7725 at 2 x 2e-3; shared training master 0.575 and 0.7975.
+     */
+    private IUpdater workersUpdater() {
+        int k = sc.defaultParallelism();
+        if (!scaleLearningRate || k <= 1 || !updater.hasLearningRate()) {
+            return updater;
+        }
+        double lr = updater.getLearningRate(0, 0);
+        if (lr != updater.getLearningRate(1_000_000, 1_000)) {
+            log.warn("SparkSKNetTrainer: the learning rate follows a schedule; not scaled for {} workers", k);
+            return updater;
+        }
+        IUpdater scaled = updater.clone();
+        scaled.setLrAndSchedule(lr * k, null);
+        log.info(String.format(Locale.ROOT, "%d workers: learning rate %.3g x %d = %.3g", k, lr, k, lr * k));
+        return scaled;
+    }
+
+    /**
+     * DL4J's default, Export (mini-batches written to files that the workers read, once for all epochs),
+     * needs a file system every machine sees: with a cluster master and the local file system as Hadoop's
+     * default it refuses to start ("Export training approach is not supported in the current
+     * environment"). There the mini-batches stay in Spark's memory instead (Direct), which needs no
+     * shared storage. Export is kept wherever it works: local mode, or an HDFS/S3 default file system.
+     */
+    private RDDTrainingApproach trainingApproach() {
+        return ExportSupport.exportSupported(sc) ? RDDTrainingApproach.Export : RDDTrainingApproach.Direct;
     }
 
     /** Local mode: everything is on this machine, so the loopback address is the one that always works. */
@@ -272,10 +316,11 @@ public final class SparkSKNetTrainer {
     }
 
     private String describeMaster() {
-        return shared ? String.format(Locale.ROOT, "SharedTrainingMaster (batch %d per worker, port %d)",
+        return (shared ? String.format(Locale.ROOT, "SharedTrainingMaster (batch %d per worker, port %d",
                 batchSizePerWorker, sharedPort)
-                : String.format(Locale.ROOT, "ParameterAveragingTrainingMaster (batch %d per worker, averaging every %d)",
-                        batchSizePerWorker, averagingFrequency);
+                : String.format(Locale.ROOT, "ParameterAveragingTrainingMaster (batch %d per worker, averaging every %d",
+                        batchSizePerWorker, averagingFrequency))
+                + ", " + trainingApproach() + " data)";
     }
 
     /** Builder; every setter checks its argument at once, {@link #build} checks that the network builds. */
@@ -290,6 +335,7 @@ public final class SparkSKNetTrainer {
         private long seed = 42;
         private IUpdater updater = new Adam(2e-3);
         private boolean shared;
+        private boolean scaleLearningRate = true;
         private String exportDirectory;
         private int scoreBatches = 8;
         private String controllerAddress;
@@ -362,8 +408,19 @@ public final class SparkSKNetTrainer {
         }
 
         /**
+         * Multiply the updater's (constant) learning rate by the number of workers (default true), so that
+         * the distributed run moves about as far per round as one machine would on the workers'
+         * mini-batches together (both training masters; measured figures at {@code workersUpdater}).
+         */
+        public Builder scaleLearningRate(boolean scaleLearningRate) {
+            this.scaleLearningRate = scaleLearningRate;
+            return this;
+        }
+
+        /**
          * Where the training masters write the mini-batches they export before training (default: DL4J's,
-         * under the Hadoop temp dir). Any Hadoop file system URI or local path.
+         * under the Hadoop temp dir). Any Hadoop file system URI or local path. Unused on a cluster whose
+         * default Hadoop file system is the local one: there the data are not exported (see Direct above).
          */
         public Builder exportDirectory(String exportDirectory) {
             Objects.requireNonNull(exportDirectory, "SparkSKNetTrainer: exportDirectory must not be null");
@@ -384,7 +441,7 @@ public final class SparkSKNetTrainer {
         /**
          * SharedTrainingMaster: the driver's address the workers connect to (default 127.0.0.1 in local mode,
          * else {@code spark.driver.host}), the network mask that selects the workers' interface (e.g.
-         * "10.0.0.0/16"; default: DL4J's choice) and the Aeron UDP port (default 40123).
+         * "10.0.0.0/16"; default: DL4J's choice) and the driver's Aeron UDP port (default 40123; each executor takes a free one).
          */
         public Builder sharedNetwork(String controllerAddress, String networkMask, int port) {
             atLeast("shared network port", port, 1);

@@ -12,7 +12,8 @@ import io.github.sknet.models.cli.Args;
  * costs no cluster time. Errors are {@link IllegalArgumentException}s naming the option.
  */
 record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int batch, int workers, Path out,
-        boolean shared, double lr, long seed, int trainImages, int heldOutImages, int averaging, String eval) {
+        boolean shared, double lr, long seed, int trainImages, int heldOutImages, int averaging, String eval,
+        boolean noLrScaling, int sharedPort) {
 
     static final String SYNTHETIC = "synthetic";
 
@@ -32,13 +33,15 @@ record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int 
             "  --lr LR               Adam learning rate (default 0.002)",
             "  --seed N              seed (default 42)",
             "  --averaging F         parameter averaging every F mini-batches per worker (default 5)",
+            "  --no-lr-scaling       keep --lr as it is (default: --lr x the number of workers)",
+            "  --shared-port P       --shared: the driver's Aeron UDP port (default 40123)",
             "  --eval DIR            held-out image folder to evaluate on (image data)",
             "  --train-images N      synthetic data: training images (default 4000)",
             "  --held-out-images N   synthetic data: held-out images (default 1000)");
 
     private static final Set<String> VALUED = Set.of("--arch", "--data", "--size", "--epochs", "--batch", "--workers",
-            "--out", "--lr", "--seed", "--train-images", "--held-out-images", "--averaging", "--eval");
-    private static final Set<String> FLAGS = Set.of("--shared", "--help");
+            "--out", "--lr", "--seed", "--train-images", "--held-out-images", "--averaging", "--eval", "--shared-port");
+    private static final Set<String> FLAGS = Set.of("--shared", "--no-lr-scaling", "--help");
 
     boolean synthetic() {
         return SYNTHETIC.equals(data);
@@ -72,6 +75,7 @@ record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int 
                 v.integer("--batch", 32, 1), v.integer("--workers", 0, 1),
                 Path.of(v.string("--out", "sknet-spark-model.zip")), v.flag("--shared"), v.decimal("--lr", 2e-3),
                 v.integer("--seed", 42, 0), v.integer("--train-images", 4000, 1),
-                v.integer("--held-out-images", 1000, 1), v.integer("--averaging", 5, 1), eval);
+                v.integer("--held-out-images", 1000, 1), v.integer("--averaging", 5, 1), eval,
+                v.flag("--no-lr-scaling"), v.integer("--shared-port", 40123, 1));
     }
 }
