@@ -70,9 +70,11 @@ class EvalModeGapTest {
 
     @Test
     void withTheOldRecipeAndItsRunningAveragesInferenceModeFallsBehind() throws Exception {
-        double[] f = train(OLD, 2, 0, Augmentation.NONE);
-        assertTrue(f[0] > 0.6, "did not learn: " + figures(f));
-        assertTrue(f[1] < f[0] - 0.1, "the control shows no gap, so this test cannot see the bug: " + figures(f));
+        // one epoch: the running averages have had 8 updates. After 2 the gap depended on the thread count
+        // (0.779 vs 0.560 with one, 0.767 vs 0.702 with two): too close to call; after 1 it is 0.61 vs 0.21 with either
+        double[] f = train(OLD, 1, 0, Augmentation.NONE);
+        assertTrue(f[0] > 0.45, "did not learn: " + figures(f));
+        assertTrue(f[1] < f[0] - 0.2, "the control shows no gap, so this test cannot see the bug: " + figures(f));
     }
 
     @Test
