@@ -294,4 +294,23 @@ class SknetCommandTest {
         assertFalse(r.out.contains("Added differentiated op") || r.err.contains("Added differentiated op"), r.out);
         assertTrue(Files.size(dir.resolve("samediff").resolve("model.zip")) > 0);
     }
+
+    /** {@code sknet bench} on both paths: the header names the path, the last line is the throughput. */
+    @Test
+    @Order(101)
+    void benchTimesEitherPath() {
+        for (boolean samediff : new boolean[] {false, true}) {
+            String[] args = samediff
+                    ? new String[] {"bench", "--arch", "sknet_small", "--size", "16", "--batch", "2", "--iters", "1",
+                            "--warmup", "0", "--mode", "train", "--samediff"}
+                    : new String[] {"bench", "--arch", "sknet_small", "--size", "16", "--batch", "2", "--iters", "1",
+                            "--warmup", "0", "--mode", "train"};
+            Result r = sknet(args);
+            assertEquals(0, r.code, r.err);
+            assertTrue(r.out.contains(samediff ? "SameDiff definitions (helpers off)" : "helpers (oneDNN)"), r.out);
+            String last = r.out.strip().substring(r.out.strip().lastIndexOf('\n') + 1);
+            assertTrue(last.matches("images/s: [0-9]+\\.[0-9]+"), last);
+        }
+        assertTrue(Helpers.enabled(), "bench --samediff must leave the helpers as it found them");
+    }
 }
