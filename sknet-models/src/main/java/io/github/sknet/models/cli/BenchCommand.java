@@ -19,6 +19,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
+import io.github.sknet.layer.graph.WorkspaceLearning;
 import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.models.ModelStats;
 import io.github.sknet.models.SKNet;
@@ -35,9 +36,8 @@ final class BenchCommand {
             "                   [--threads T] [--fold-bn] [--samediff]",
             "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10,",
             "            --warmup 20 for inference, 10 for train",
-            "  (DL4J's per-layer activation workspaces learn their sizes over as many cycles as the graph has",
-            "  vertices: SKNet-50's inference passes allocate fresh memory for ~15 passes, its training steps",
-            "  for ~6; until then they are slower)",
+            "  (the first 5 passes are printed one by one: inference sizes its workspaces after one pass, as",
+            "  predict and evaluate do; training keeps DL4J's own learning, ~6 slower steps for SKNet-50)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
             "  --samediff    run every layer's SameDiff definition (autodiff backward) instead of its helper",
             "                (oneDNN kernels, the CPU float32 default); BatchNorm has no SameDiff form and runs ND4J ops",
@@ -86,6 +86,9 @@ final class BenchCommand {
         // the unfolded graph's multiply-adds: GFLOP/s stay comparable with and without --fold-bn
         ModelStats stats = ModelStats.of(built.getConfiguration(), InputType.convolutional(size, size, 3));
         ComputationGraph g = FoldBn.apply(built, fold);
+        if (mode.equals("inference")) { // as predict and evaluate run it
+            WorkspaceLearning.settleAfterOnePass(g);
+        }
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, v.defaultClasses());
         for (int i = 0; i < batch; i++) {
@@ -102,9 +105,16 @@ final class BenchCommand {
                 fold ? " (BatchNorm folded)" : "", batch, size, size, Runtime.getRuntime().availableProcessors(),
                 Helpers.enabled() ? "helpers (oneDNN)" : "SameDiff definitions (helpers off)");
         long peakRss = 0;
+        double[] warm = new double[warmup];
         for (int i = 0; i < warmup; i++) {
+            long t0 = System.nanoTime();
             step.run();
+            warm[i] = (System.nanoTime() - t0) / 1e6;
             peakRss = Math.max(peakRss, Pointer.physicalBytes());
+            if (i < 5) { // a new graph's first passes: what a short-lived predict or evaluate run pays
+                System.out.printf(Locale.ROOT, "  warm-up pass %d: %.1f ms, resident %.0f MB%n", i + 1, warm[i],
+                        Pointer.physicalBytes() / 1e6);
+            }
         }
         double[] ms = new double[iters];
         for (int i = 0; i < iters; i++) {
@@ -122,6 +132,13 @@ final class BenchCommand {
         double imagesPerSecond = batch / (median / 1000);
         double flops = 2.0 * stats.multiplyAdds * batch * (mode.equals("train") ? 3 : 1);
         System.out.printf(Locale.ROOT, "median: %.1f ms per batch%n", median);
+        if (warmup > 0) {
+            StringBuilder r = new StringBuilder("warm-up passes / median:");
+            for (double w : warm) {
+                r.append(String.format(Locale.ROOT, " %.2f", w / median));
+            }
+            System.out.println(r);
+        }
         System.out.printf(Locale.ROOT, "effective: %.1f GFLOP/s%n", flops / (median * 1e6));
         System.out.printf(Locale.ROOT, "peak heap: %.0f MB, peak resident (heap + off-heap): %.0f MB, off-heap held by "
                 + "JavaCPP: %.0f MB%n", peakHeap() / 1e6, peakRss / 1e6, Pointer.totalBytes() / 1e6);

@@ -25,13 +25,13 @@ import io.github.sknet.models.train.Trainer;
  */
 final class EvaluateCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--size S] [--fold-bn]",
+            "usage: sknet evaluate --model M.zip --data DIR [--batch B] [--size S] [--no-fold-bn]",
             "  --model M.zip   a model written by sknet train or sknet import-torch",
             "  --data DIR      image folder, one sub-folder per class (the class names the model was trained on;",
             "                  for a model with the ImageNet-1k names, ImageNet's synset folders n01440764/... too)",
             "  --size S        prepare the images at S x S instead of the model's recorded size (the network is",
             "                  fully convolutional; S must be at least its total stride, e.g. 32)",
-            FoldBn.HELP);
+            FoldBn.INFERENCE_HELP);
 
     /** Larger confusion matrices (ImageNet's 1000 x 1000) are not printed. */
     static final int MAX_CONFUSION_CLASSES = 50;
@@ -40,8 +40,9 @@ final class EvaluateCommand {
     }
 
     static int run(String[] argv) {
-        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch", "--size"), Set.of("--verbose", FoldBn.FLAG));
+        Args a = new Args("evaluate", argv, Set.of("--model", "--data", "--batch", "--size"), Set.of("--verbose", FoldBn.FLAG, FoldBn.UNFOLDED));
         Path modelFile = a.path("--model");
+        boolean fold = FoldBn.wanted("evaluate", a);
         Path data = a.path("--data");
         int batch = a.integer("--batch", 64, 1);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
@@ -68,7 +69,7 @@ final class EvaluateCommand {
         for (ImageFolder.Sample s : folder.train()) {
             samples.add(new ImageFolder.Sample(s.file(), index.get(folderClasses.get(s.label()))));
         }
-        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
+        ComputationGraph g = FoldBn.forInference(loaded, fold);
         Trainer.Evaluated r;
         try {
             r = Trainer.evaluate(g, ImageFolderIterator.forEvaluation(samples, meta.classes(), batch, prep));

@@ -33,28 +33,29 @@ import io.github.sknet.models.torch.TensorDType;
  */
 final class PredictCommand {
     static final String HELP = String.join("\n",
-            "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--fold-bn] [--allow-non-finite]",
-            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--size S] [--fold-bn]",
+            "usage: sknet predict --model M.zip --input X.npy --output Y.npy [--batch B] [--no-fold-bn] [--allow-non-finite]",
+            "       sknet predict --model M.zip --input IMAGE_OR_FOLDER [--batch B] [--size S] [--no-fold-bn]",
             "  --input X.npy    float32 [N, 3, H, W], any H, W the network takes (not only the size it",
             "                   was trained at); --output gets float32 [N, classes] raw logits",
             "  --input IMAGE    an image file, or a folder of images: prints the top-5 classes of each,",
             "                   every image prepared as the model records (resize, centre crop, mean/std)",
             "  --size S         prepare images at S x S instead of the model's recorded size (the network",
             "                   is fully convolutional; S must be at least its total stride, e.g. 32)",
-            "  --batch B        images per forward pass for an .npy input (default 32)",
+            "  --batch B        images per forward pass (default 32)",
             "  --allow-non-finite",
             "                   run an .npy input that holds NaN or Inf values (refused by default)",
             "  an .npy of another float type (float16/64, either byte order, C or Fortran order) is converted to",
             "  float32; integer and bool arrays (e.g. raw uint8 pixels) are refused: scale them first",
-            FoldBn.HELP);
+            FoldBn.INFERENCE_HELP);
 
     private PredictCommand() {
     }
 
     static int run(String[] argv) throws IOException {
         Args a = new Args("predict", argv, Set.of("--model", "--input", "--output", "--batch", "--size"),
-                Set.of("--verbose", FoldBn.FLAG, ALLOW_NON_FINITE));
+                Set.of("--verbose", FoldBn.FLAG, FoldBn.UNFOLDED, ALLOW_NON_FINITE));
         Path modelFile = a.path("--model");
+        boolean fold = FoldBn.wanted("predict", a);
         Path input = a.path("--input");
         if (!Files.exists(input)) {
             throw CliException.usage("predict: input not found: " + input);
@@ -82,7 +83,7 @@ final class PredictCommand {
             throw CliException.usage("predict: " + ALLOW_NON_FINITE + " applies to an .npy input");
         }
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
-        ComputationGraph g = FoldBn.apply(loaded, a.flag(FoldBn.FLAG));
+        ComputationGraph g = FoldBn.forInference(loaded, fold);
         if (npy) {
             checkSize("predict", meta, x.size(2), x.size(3));
             Npy.write(a.path("--output"), logits(g, x, batch));
@@ -92,24 +93,29 @@ final class PredictCommand {
         ImagePreprocessing prep = preparation("predict", a, modelFile, meta);
         List<Path> images = images(input);
         int side = prep.size(), per = 3 * side * side;
-        for (Path p : images) {
-            INDArray img;
-            try {
-                float[] px = new float[per];
-                prep.toChw(prep.evalView(ImagePreprocessing.decode(p)), px, 0);
-                img = Nd4j.create(px, new long[] {1, 3, side, side}, DataType.FLOAT);
-            } catch (RuntimeException e) {
-                throw CliException.failure("predict: " + e.getMessage(), e);
+        // images go through the network in batches: one image per pass paid the per-pass cost 32 times
+        for (int from = 0; from < images.size(); from += batch) {
+            List<Path> chunk = images.subList(from, Math.min(images.size(), from + batch));
+            float[] px = new float[chunk.size() * per];
+            for (int i = 0; i < chunk.size(); i++) {
+                try {
+                    prep.toChw(prep.evalView(ImagePreprocessing.decode(chunk.get(i))), px, i * per);
+                } catch (RuntimeException e) {
+                    throw CliException.failure("predict: " + e.getMessage(), e);
+                }
             }
-            INDArray l = logits(g, img, 1).getRow(0);
-            INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l.reshape(1, l.length()), true).getRow(0);
-            // ranked by logit: probabilities that underflow to 0 would tie and fall back to class order
-            int[] order = argsortDescending(l.toDoubleVector());
-            StringBuilder sb = new StringBuilder(p.toString()).append(':');
-            for (int i = 0; i < Math.min(5, order.length); i++) {
-                sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes().get(order[i]), prob.getDouble(order[i])));
+            INDArray l = logits(g, Nd4j.create(px, new long[] {chunk.size(), 3, side, side}, DataType.FLOAT), batch);
+            INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l, true);
+            for (int i = 0; i < chunk.size(); i++) {
+                // ranked by logit: probabilities that underflow to 0 would tie and fall back to class order
+                int[] order = argsortDescending(l.getRow(i).toDoubleVector());
+                StringBuilder sb = new StringBuilder(chunk.get(i).toString()).append(':');
+                for (int k = 0; k < Math.min(5, order.length); k++) {
+                    sb.append(String.format(Locale.ROOT, "  %s %.3f", meta.classes().get(order[k]),
+                            prob.getDouble(i, order[k])));
+                }
+                System.out.println(sb);
             }
-            System.out.println(sb);
         }
         return 0;
     }
@@ -228,7 +234,8 @@ final class PredictCommand {
         for (long i = 0; i < x.size(0); i += batch) {
             INDArray xb = x.get(NDArrayIndex.interval(i, Math.min(x.size(0), i + batch)), NDArrayIndex.all(),
                     NDArrayIndex.all(), NDArrayIndex.all()).dup();
-            parts.add(g.feedForward(xb, false).get(SKNetBuilder.LOGITS).detach());
+            // only the logits vertex's activations are kept (feedForward kept every vertex's)
+            parts.add(g.output(List.of(SKNetBuilder.LOGITS), false, new INDArray[] {xb}, null)[0]);
         }
         return Nd4j.concat(0, parts.toArray(new INDArray[0]));
     }

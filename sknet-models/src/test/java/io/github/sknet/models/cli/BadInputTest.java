@@ -151,6 +151,8 @@ class BadInputTest {
                 c(2, "unknown command 'frobnicate'", "frobnicate"),
                 c(2, "--model given twice", "predict", "--model", m, "--model", m, "--input", xs, "--output", out),
                 c(2, "--fold-bn given twice", "predict", "--model", m, "--input", xs, "--output", out, "--fold-bn", "--fold-bn"),
+                c(2, "--fold-bn and --no-fold-bn contradict each other", "predict", "--model", m, "--input", xs, "--output",
+                        out, "--fold-bn", "--no-fold-bn"),
                 c(2, "--batch needs a value", "predict", "--model", m, "--input", xs, "--output", out, "--batch"),
                 c(2, "--batch must be >= 1", "predict", "--model", m, "--input", xs, "--output", out, "--batch", "0"),
                 c(2, "--batch must be an integer, got '1e3'", "predict", "--model", m, "--input", xs, "--output", out, "--batch", "1e3"),
@@ -255,6 +257,8 @@ class BadInputTest {
                 c(2, "--batch must be >= 1, got 0", "evaluate", "--model", m, "--data", p("evalcorrupt"), "--batch", "0"),
                 c(2, "is too small", "evaluate", "--model", m, "--data", p("evalcorrupt"), "--size", "3"),
                 c(2, "--fold-bn given twice", "evaluate", "--model", m, "--data", p("evalcorrupt"), "--fold-bn", "--fold-bn"),
+                c(2, "--fold-bn and --no-fold-bn contradict each other", "evaluate", "--model", m, "--data",
+                        p("evalcorrupt"), "--no-fold-bn", "--fold-bn"),
                 // import-torch: every state_dict format
                 c(2, "weights file not found", "import-torch", "--arch", "sknet26", "--weights", p("missing.npz"), "--out", p("m.zip")),
                 c(2, "text.pth: an unrecognised file", "import-torch", "--arch", "sknet26", "--weights", p("text.pth"), "--out", p("m.zip")),

@@ -120,14 +120,21 @@ class SknetCommandTest {
         INDArray x = new SyntheticShapes(32, 9).sample(5).getFeatures();
         Path xf = dir.resolve("x.npy"), yf = dir.resolve("y.npy");
         Npy.write(xf, x);
-        Result r = sknet("predict", "--model", run.resolve("model.zip").toString(), "--input", xf.toString(),
-                "--output", yf.toString());
-        assertEquals(0, r.code, r.err);
-        INDArray y = Nd4j.createFromNpyFile(yf.toFile());
         ComputationGraph g = ModelFiles.load(run.resolve("model.zip"), false);
         INDArray expected = g.feedForward(x, false).get(SKNetBuilder.LOGITS);
-        assertEquals(DataType.FLOAT, y.dataType());
-        assertTrue(y.equalsWithEps(expected, 1e-4), "logits differ");
+        // BatchNorm folded (the default), unfolded, and in batches of 2 (the last one smaller)
+        for (String[] options : new String[][] {{}, {"--no-fold-bn"}, {"--batch", "2"}}) {
+            java.util.List<String> argv = new java.util.ArrayList<>(java.util.List.of("predict", "--model",
+                    run.resolve("model.zip").toString(), "--input", xf.toString(), "--output", yf.toString()));
+            argv.addAll(java.util.List.of(options));
+            Files.deleteIfExists(yf);
+            Result r = sknet(argv.toArray(new String[0]));
+            assertEquals(0, r.code, r.err);
+            assertEquals(options.length != 1, r.out.contains("BatchNorm folded: "), r.out);
+            INDArray y = Nd4j.createFromNpyFile(yf.toFile());
+            assertEquals(DataType.FLOAT, y.dataType());
+            assertTrue(y.equalsWithEps(expected, 1e-4), "logits differ with " + java.util.List.of(options));
+        }
     }
 
     @Test
@@ -142,16 +149,23 @@ class SknetCommandTest {
         assertTrue(e.out.lines().filter(l -> l.matches("(square|ring|cross|triangle|bars) +[0-9.]+ .*")).count() == 5,
                 "a per-class row for each class: " + e.out);
 
-        Result folded = sknet("evaluate", "--model", run.resolve("model.zip").toString(), "--data", images.toString(),
-                "--fold-bn");
-        assertEquals(0, folded.code, folded.err);
-        assertTrue(folded.out.contains("BatchNorm folded: "), folded.out);
+        assertTrue(e.out.contains("BatchNorm folded: "), "folded by default: " + e.out);
+        Result unfolded = sknet("evaluate", "--model", run.resolve("model.zip").toString(), "--data", images.toString(),
+                "--no-fold-bn");
+        assertEquals(0, unfolded.code, unfolded.err);
+        assertFalse(unfolded.out.contains("BatchNorm folded: "), unfolded.out);
         assertEquals(e.out.lines().filter(l -> l.startsWith("accuracy:")).findFirst(),
-                folded.out.lines().filter(l -> l.startsWith("accuracy:")).findFirst(), "accuracy with --fold-bn");
+                unfolded.out.lines().filter(l -> l.startsWith("accuracy:")).findFirst(), "accuracy with --no-fold-bn");
 
+        // images go through the network in batches (default 32): the same top-5 lines as one image at a time
         Result p = sknet("predict", "--model", run.resolve("model.zip").toString(), "--input", images.toString());
         assertEquals(0, p.code, p.err);
-        assertEquals(40, p.out.lines().filter(l -> l.contains(".png:")).count(), p.out);
+        java.util.List<String> top5 = p.out.lines().filter(l -> l.contains(".png:")).toList();
+        assertEquals(40, top5.size(), p.out);
+        Result one = sknet("predict", "--model", run.resolve("model.zip").toString(), "--input", images.toString(),
+                "--batch", "1");
+        assertEquals(0, one.code, one.err);
+        assertEquals(top5, one.out.lines().filter(l -> l.contains(".png:")).toList());
 
         Result t = sknet("train", "--data", images.toString(), "--epochs", "1", "--batch", "16", "--out",
                 dir.resolve("folder-run").toString());
@@ -205,15 +219,15 @@ class SknetCommandTest {
         Path xf = dir.resolve("x26.npy"), yf = dir.resolve("y26.npy");
         Npy.write(xf, ref.get("x"));
         assertEquals(0, sknet("predict", "--model", model.toString(), "--input", xf.toString(), "--output",
-                yf.toString()).code);
+                yf.toString(), "--no-fold-bn").code);
         INDArray y = Nd4j.createFromNpyFile(yf.toFile());
         double max = ref.get("logits").amaxNumber().doubleValue();
         assertTrue(y.sub(ref.get("logits")).amaxNumber().doubleValue() <= 1e-4 + 1e-3 * max);
 
-        // the same with every BatchNorm folded into its convolution
+        // the same with every BatchNorm folded into its convolution (the default)
         Path yFolded = dir.resolve("y26-folded.npy");
         Result folded = sknet("predict", "--model", model.toString(), "--input", xf.toString(), "--output",
-                yFolded.toString(), "--fold-bn");
+                yFolded.toString());
         assertEquals(0, folded.code, folded.err);
         assertTrue(folded.out.matches("(?s).*BatchNorm folded: (\\d+) of \\1 BatchNorm layers.*"), folded.out);
         INDArray yf32 = Nd4j.createFromNpyFile(yFolded.toFile());
@@ -233,11 +247,14 @@ class SknetCommandTest {
 
     @Test
     void inferenceCommandsDocumentFoldBn() {
-        for (String cmd : new String[] {"predict", "evaluate", "bench"}) {
+        for (String cmd : new String[] {"predict", "evaluate"}) {
             Result r = sknet(cmd, "--help");
             assertEquals(0, r.code, r.err);
-            assertTrue(r.out.contains("[--fold-bn]") && r.out.contains("  --fold-bn "), cmd + ": " + r.out);
+            assertTrue(r.out.contains("[--no-fold-bn]") && r.out.contains("  --no-fold-bn ")
+                    && r.out.contains("by default each BatchNorm is folded"), cmd + ": " + r.out);
         }
+        Result bench = sknet("bench", "--help");
+        assertTrue(bench.out.contains("[--fold-bn]") && bench.out.contains("  --fold-bn "), bench.out);
     }
 
     @Test

@@ -1,0 +1,109 @@
+package io.github.sknet.layer.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import io.github.sknet.layer.sk.SKConv;
+import io.github.sknet.layer.sk.SKConvConfig;
+
+/** WorkspaceLearning: a graph's workspaces sized after one pass, and the graph computing exactly as before. */
+class WorkspaceLearningTest {
+
+    private static ComputationGraph graph() {
+        var gb = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(1e-2))
+                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(10, 10, 8));
+        String sk = SKConv.add(gb, "sk", SKConvConfig.builder(8).branches(2).groups(4).minWidth(4).build(), "in");
+        gb.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sk)
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(gb.build());
+        g.init();
+        return g;
+    }
+
+    /** Workspaces are per thread and per name, shared by every graph: each test starts without any. */
+    @BeforeEach
+    void noWorkspaces() {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+    }
+
+    private static List<Nd4jWorkspace> activationWorkspaces() {
+        return Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread().stream()
+                .filter(w -> w.getId().startsWith("WS_LAYER_ACT_")).map(w -> (Nd4jWorkspace) w)
+                .collect(Collectors.toList());
+    }
+
+    @Test
+    void activationWorkspacesAreSizedAfterTheFirstPass() throws Exception {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 8, 10, 10);
+        ComputationGraph plain = graph();
+        assertFalse(WorkspaceLearning.settlesAfterOnePass(plain));
+        plain.output(x);
+        // DL4J's own learning: after one pass no activation workspace is allocated yet (every array was fresh)
+        assertFalse(activationWorkspaces().isEmpty());
+        assertTrue(activationWorkspaces().stream().allMatch(w -> w.getCurrentSize() == 0),
+                "DL4J's default already sized them; the test no longer shows the problem");
+
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        ComputationGraph settled = WorkspaceLearning.settleAfterOnePass(graph());
+        assertTrue(WorkspaceLearning.settlesAfterOnePass(settled));
+        settled.output(x);
+        assertTrue(activationWorkspaces().stream().anyMatch(w -> w.getCurrentSize() > 0), "sized after one pass");
+        // the second pass allocates nothing outside them
+        settled.output(x);
+        for (MemoryWorkspace w : activationWorkspaces()) {
+            assertEquals(0, ((Nd4jWorkspace) w).getSpilledSize(), w.getId() + " spilled in the second pass");
+        }
+        // a larger batch later grows them (DL4J's reallocation on spill), and then spills no more
+        INDArray big = Nd4j.rand(DataType.FLOAT, 16, 8, 10, 10);
+        settled.output(big);
+        settled.output(big);
+        for (MemoryWorkspace w : activationWorkspaces()) {
+            assertEquals(0, ((Nd4jWorkspace) w).getSpilledSize(), w.getId() + " spilled after growing");
+        }
+    }
+
+    @Test
+    void computesExactlyAsDl4jsOwnLearning() {
+        ComputationGraph plain = graph();
+        ComputationGraph settled = WorkspaceLearning.settleAfterOnePass(graph());
+        assertEquals(plain.params(), settled.params());
+        // training needs 2+ images per batch (the attention's BatchNorm)
+        for (int batch : new int[] {2, 5, 3, 5}) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 8, 10, 10);
+            assertEquals(plain.outputSingle(x), settled.outputSingle(x), "batch " + batch);
+            INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 3);
+            for (int i = 0; i < batch; i++) {
+                y.putScalar(i, i % 3, 1);
+            }
+            plain.fit(new DataSet(x, y));
+            settled.fit(new DataSet(x, y));
+            assertTrue(plain.params().equalsWithEps(settled.params(), 1e-6), "parameters after a step, batch " + batch);
+        }
+    }
+}
