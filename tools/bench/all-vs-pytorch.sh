@@ -23,6 +23,8 @@ run() { # label, then the bench arguments shared by both sides
   echo "${rows[-1]}" >&2
 }
 run "SKNet-50 b1 224 inference" --arch sknet50 --batch 1 --size 224 --mode inference --iters $iters
+# what predict and evaluate run by default (PyTorch runs its unfolded eval-mode model: see sknet_pytorch.py)
+run "SKNet-50 b1 224 inference, BN folded" --arch sknet50 --batch 1 --size 224 --mode inference --iters $iters --fold-bn
 run "SKNet-50 b8 224 inference" --arch sknet50 --batch 8 --size 224 --mode inference --iters $iters
 run "SKNet-50 b8 224 inference, BN folded" --arch sknet50 --batch 8 --size 224 --mode inference --iters $iters --fold-bn
 run "SKNet-50 b32 224 inference" --arch sknet50 --batch 32 --size 224 --mode inference --iters $iters

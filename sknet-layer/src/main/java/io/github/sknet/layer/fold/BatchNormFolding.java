@@ -215,7 +215,7 @@ public final class BatchNormFolding {
 
     /**
      * W' = W * s per output channel and b' = beta + (b - mean) * s, s = gamma / sqrt(var + eps), computed
-     * in float64 and stored in the graph's data type.
+     * per channel in float64, the weights scaled in their own data type.
      */
     private static void foldParams(ComputationGraph net, String bnName, String producer, Map<String, INDArray> dst) {
         org.deeplearning4j.nn.api.Layer bn = net.getLayer(bnName);
@@ -231,12 +231,15 @@ public final class BatchNormFolding {
                 ? vector(p.getParam(DefaultParamInitializer.BIAS_KEY)) : Nd4j.zeros(DataType.DOUBLE, c);
         INDArray bias = b.sub(mean).muli(scale).addi(beta);
 
-        INDArray w = p.getParam(DefaultParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
+        // the weights are scaled in their own type (one product, one rounding): as float64 copies, SKNet-50's
+        // 25M weights cost more than the rest of loading a model for predict
+        INDArray w = p.getParam(DefaultParamInitializer.WEIGHT_KEY);
+        INDArray s = scale.castTo(w.dataType());
         INDArray folded;
         if (p.conf().getLayer() instanceof GroupedConv2D) { // [out, in / groups, kH, kW]: scale the rows
-            folded = w.reshape('c', c, w.length() / c).mulColumnVector(scale.reshape(c, 1)).reshape('c', w.shape());
+            folded = w.reshape('c', c, w.length() / c).mulColumnVector(s.reshape(c, 1)).reshape('c', w.shape());
         } else { // DL4J dense [nIn, nOut]: scale the columns
-            folded = w.mulRowVector(scale.reshape(1, c));
+            folded = w.mulRowVector(s.reshape(1, c));
         }
         INDArray dw = dst.get(GroupedConv2D.WEIGHT_KEY);
         INDArray db = dst.get(GroupedConv2D.BIAS_KEY);
