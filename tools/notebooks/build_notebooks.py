@@ -73,7 +73,7 @@ SKNET_SYNTHETIC = [
      "how attention moves to the larger kernel when objects get bigger."),
     ("Imports", """%spark
 import io.github.sknet.layer.sk.SKAttention
-import io.github.sknet.models.{SKNet, SKNetBuilder, SKNetVariant}
+import io.github.sknet.models.{SKNet, SKNetVariant}
 import io.github.sknet.models.data.SyntheticShapes
 import io.github.sknet.models.report.{AttentionPlot, TrainingPlot}
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator
