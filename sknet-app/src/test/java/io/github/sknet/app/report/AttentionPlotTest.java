@@ -1,9 +1,9 @@
 package io.github.sknet.app.report;
 
+import static io.github.sknet.app.report.Rejections.rejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -16,7 +16,6 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The attention-vs-scale plot is a readable PNG of a sensible size, written without leftovers; bad input is named. */
@@ -25,13 +24,6 @@ class AttentionPlotTest {
     private static final double[] SCALES = {1.0, 1.5, 2.0};
     private static final List<double[]> VALUES = List.of(new double[] {0.045, 0.015, 0.039},
             new double[] {0.032, 0.071, 0.119}, new double[] {0.005, -0.004, -0.013});
-
-    private static void rejects(Executable call, String... mustMention) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        for (String m : mustMention) {
-            assertTrue(e.getMessage().contains(m), "message '" + e.getMessage() + "' should mention '" + m + "'");
-        }
-    }
 
     @Test
     void writesAReadablePngAndNoTemporaryFile(@TempDir Path dir) throws IOException {

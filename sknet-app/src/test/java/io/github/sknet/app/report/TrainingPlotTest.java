@@ -1,5 +1,6 @@
 package io.github.sknet.app.report;
 
+import static io.github.sknet.app.report.Rejections.rejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,18 +18,10 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The plot is a readable PNG, written without leftovers; bad series are named. */
 class TrainingPlotTest {
-
-    private static void rejects(Executable call, String... mustMention) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-        for (String m : mustMention) {
-            assertTrue(e.getMessage().contains(m), "message '" + e.getMessage() + "' should mention '" + m + "'");
-        }
-    }
 
     @Test
     void writesAReadablePngAndNoTemporaryFile(@TempDir Path dir) throws IOException {
