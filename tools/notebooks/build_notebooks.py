@@ -75,7 +75,7 @@ SKNET_SYNTHETIC = [
 import io.github.sknet.layer.sk.SKAttention
 import io.github.sknet.models.{SKNet, SKNetVariant}
 import io.github.sknet.models.data.SyntheticShapes
-import io.github.sknet.models.report.{AttentionPlot, TrainingPlot}
+import io.github.sknet.app.report.{AttentionPlot, TrainingPlot}
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator
 import org.deeplearning4j.nn.graph.ComputationGraph
 import org.nd4j.evaluation.classification.Evaluation
