@@ -39,6 +39,7 @@ import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
 import io.github.sknet.models.data.SyntheticShapes;
 import io.github.sknet.models.io.Npy;
+import io.github.sknet.models.torch.SafetensorsBytes;
 import io.github.sknet.models.io.SKNetModelFile;
 import io.github.sknet.models.torch.NpyFormat;
 
@@ -129,9 +130,9 @@ class BadInputTest {
         write("legacy.pth", new byte[] {(byte) 0x80, 2, (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46});
         write("badpickle.pth", zip(Map.of("archive/data.pkl", "garbage, not a pickle".getBytes(StandardCharsets.US_ASCII))));
         write("text.pth", "just some text\n".getBytes(StandardCharsets.US_ASCII));
-        write("short.safetensors", safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", new byte[8]));
-        write("baddtype.safetensors", safetensors("{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", new byte[8]));
-        write("badjson.safetensors", safetensors("{\"w\": [1, 2", new byte[8]));
+        write("short.safetensors", SafetensorsBytes.of("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", new byte[8]));
+        write("baddtype.safetensors", SafetensorsBytes.of("{\"w\":{\"dtype\":\"C64\",\"shape\":[1],\"data_offsets\":[0,8]}}", new byte[8]));
+        write("badjson.safetensors", SafetensorsBytes.of("{\"w\": [1, 2", new byte[8]));
         Npy.writeNpz(dir.resolve("array.npy.npz"), Map.of("x", Nd4j.zeros(DataType.FLOAT, 1)));
         Files.copy(x, dir.resolve("single.pth"));
     }
@@ -452,12 +453,5 @@ class BadInputTest {
             }
         }
         return o.toByteArray();
-    }
-
-    static byte[] safetensors(String json, byte[] data) {
-        byte[] h = json.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(h.length).put(h).put(data);
-        return b.array();
     }
 }
