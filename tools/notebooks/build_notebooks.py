@@ -73,9 +73,9 @@ SKNET_SYNTHETIC = [
      "how attention moves to the larger kernel when objects get bigger."),
     ("Imports", """%spark
 import io.github.sknet.layer.sk.SKAttention
-import io.github.sknet.models.{SKNet, SKNetBuilder, SKNetVariant}
+import io.github.sknet.models.{SKNet, SKNetVariant}
 import io.github.sknet.models.data.SyntheticShapes
-import io.github.sknet.models.report.{AttentionPlot, TrainingPlot}
+import io.github.sknet.app.report.{AttentionPlot, TrainingPlot}
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator
 import org.deeplearning4j.nn.graph.ComputationGraph
 import org.nd4j.evaluation.classification.Evaluation

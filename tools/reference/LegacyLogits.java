@@ -10,7 +10,7 @@ public class LegacyLogits {
         ComputationGraph g = SKNetModelFile.load(Path.of(a[0]), false);
         Nd4j.getRandom().setSeed(42);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 16, 16);
-        INDArray y = g.feedForward(x, false).get(io.github.sknet.models.SKNetBuilder.LOGITS);
+        INDArray y = g.feedForward(x, false).get("classifier"); // the logits vertex in every release (SKNetBuilder.LOGITS then, SKNet.LOGITS now)
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < y.size(0); i++) {
             for (int j = 0; j < y.size(1); j++) sb.append(j == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.8e", y.getDouble(i, j)));

@@ -1,37 +1,58 @@
 package io.github.sknet.models;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.zoo.ModelMetaData;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooModel;
 import org.deeplearning4j.zoo.ZooType;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
 
 /**
- * SKNet in DL4J's zoo style:
+ * SKNet in DL4J's zoo style, one builder for every {@link SKNetVariant}:
  *
  * <pre>
  * ComputationGraph net = SKNet.builder(SKNetVariant.SKNET50).numClasses(10).inputShape(3, 224, 224).build().init();
+ * ComputationGraphConfiguration conf = SKNet.builder(SKNetVariant.SKNET50).numClasses(10).conf();
  * </pre>
  *
- * No pretrained weights are downloaded; bring them from PyTorch with {@link io.github.sknet.models.torch.PyTorchWeights}.
+ * The network: stem, stages of units, global average pool, classifier. Vertex names mirror the reference
+ * PyTorch state_dict ({@code basic_conv.0}, {@code stage_2.0.conv2_sk}, {@code classifier}), so weights
+ * map by name. The graph's output {@link #OUTPUT} gives softmax probabilities; {@link #LOGITS} holds the
+ * raw logits. No pretrained weights are downloaded; bring them from PyTorch with
+ * {@link io.github.sknet.models.torch.PyTorchWeights}.
  */
 public final class SKNet extends ZooModel<SKNet> {
-    private final SKNetVariant variant;
-    private final SKNetBuilder builder;
-    private int[] inputShape;
-    private final int numClasses;
+    public static final String INPUT = "input";
+    public static final String LOGITS = "classifier";
+    public static final String OUTPUT = "output";
 
-    private SKNet(SKNetVariant variant, SKNetBuilder builder, int[] inputShape, int numClasses) {
-        this.variant = variant;
-        this.builder = builder;
-        this.inputShape = inputShape;
-        this.numClasses = numClasses;
+    /** This model's settings (a copy of the builder's at {@link Builder#build()}). */
+    private final Builder settings;
+
+    private SKNet(Builder settings) {
+        this.settings = settings;
     }
 
     public static Builder builder(SKNetVariant variant) {
@@ -39,7 +60,7 @@ public final class SKNet extends ZooModel<SKNet> {
     }
 
     public ComputationGraphConfiguration conf() {
-        return builder.inputShape(inputShape[0], inputShape[1], inputShape[2]).build();
+        return settings.conf();
     }
 
     @Override
@@ -52,12 +73,12 @@ public final class SKNet extends ZooModel<SKNet> {
 
     @Override
     public ModelMetaData metaData() {
-        return new ModelMetaData(new int[][] {inputShape}, 1, ZooType.CNN);
+        return new ModelMetaData(new int[][] {settings.inputShape.clone()}, 1, ZooType.CNN);
     }
 
     @Override
     public void setInputShape(int[][] shape) {
-        this.inputShape = shape[0].clone();
+        settings.inputShape(shape[0]);
     }
 
     @Override
@@ -77,7 +98,7 @@ public final class SKNet extends ZooModel<SKNet> {
 
     @Override
     public String modelName() {
-        return variant.id();
+        return settings.variant.id();
     }
 
     /**
@@ -91,29 +112,48 @@ public final class SKNet extends ZooModel<SKNet> {
     }
 
     public SKNetVariant variant() {
-        return variant;
+        return settings.variant;
     }
 
     public int numClasses() {
-        return numClasses;
+        return settings.numClasses;
     }
 
+    /**
+     * The settings of one SKNet: {@link #conf()} gives its DL4J graph configuration, {@link #build()} the
+     * zoo model. Defaults: the variant's classes and input size, 3 channels, seed 12345, Adam 1e-3, float32,
+     * no regularisation, no gradient clipping.
+     */
     public static final class Builder {
         private final SKNetVariant variant;
-        private final SKNetBuilder net;
         private int numClasses;
+        /** [channels, height, width]. */
         private int[] inputShape;
+        private long seed = 12345;
+        private IUpdater updater = new Adam(1e-3);
+        private DataType dataType = DataType.FLOAT;
+        private List<Regularization> regularization = List.of();
+        private double clipGradient;
 
         private Builder(SKNetVariant variant) {
             this.variant = variant;
-            this.net = new SKNetBuilder(variant);
             this.numClasses = variant.defaultClasses();
             this.inputShape = new int[] {3, variant.defaultSize(), variant.defaultSize()};
         }
 
+        private Builder(Builder b) {
+            this.variant = b.variant;
+            this.numClasses = b.numClasses;
+            this.inputShape = b.inputShape.clone();
+            this.seed = b.seed;
+            this.updater = b.updater;
+            this.dataType = b.dataType;
+            this.regularization = b.regularization;
+            this.clipGradient = b.clipGradient;
+        }
+
         public Builder numClasses(int k) {
             this.numClasses = k;
-            net.numClasses(k);
             return this;
         }
 
@@ -128,36 +168,106 @@ public final class SKNet extends ZooModel<SKNet> {
         }
 
         public Builder seed(long seed) {
-            net.seed(seed);
+            this.seed = seed;
             return this;
         }
 
         public Builder updater(IUpdater updater) {
-            net.updater(updater);
-            return this;
-        }
-
-        /** Regularisation of convolution and dense weights, e.g. {@link io.github.sknet.models.train.TrainingRecipe#regularization()}. */
-        public Builder regularization(java.util.List<org.nd4j.linalg.learning.regularization.Regularization> r) {
-            net.regularization(r);
-            return this;
-        }
-
-        /** Clips each layer's gradient to this L2 norm; 0: off. */
-        public Builder clipGradient(double threshold) {
-            net.clipGradient(threshold);
+            this.updater = updater;
             return this;
         }
 
         public Builder dataType(DataType dataType) {
-            net.dataType(dataType);
+            this.dataType = dataType;
             return this;
         }
 
+        /**
+         * Regularisation of convolution and dense weights (BatchNorm parameters and biases get none), e.g.
+         * {@link io.github.sknet.models.train.TrainingRecipe#regularization()}.
+         */
+        public Builder regularization(List<Regularization> regularization) {
+            this.regularization = List.copyOf(regularization);
+            return this;
+        }
+
+        /** Clips each layer's gradient to this L2 norm (DL4J's ClipL2PerLayer); 0 turns clipping off. */
+        public Builder clipGradient(double threshold) {
+            if (!(threshold >= 0) || Double.isInfinite(threshold)) {
+                throw new IllegalArgumentException(variant.id() + ": gradient clipping threshold must be >= 0, got "
+                        + threshold);
+            }
+            this.clipGradient = threshold;
+            return this;
+        }
+
+        /** The zoo model of these settings (checked now, not at {@link SKNet#init()}). */
         public SKNet build() {
-            SKNet m = new SKNet(variant, net, inputShape, numClasses);
-            m.conf(); // validates now rather than at init()
+            SKNet m = new SKNet(new Builder(this));
+            m.conf();
             return m;
+        }
+
+        /**
+         * The network's DL4J configuration.
+         *
+         * @throws InputTooSmallException if the input is smaller than the architecture's total stride
+         */
+        public ComputationGraphConfiguration conf() {
+            String who = variant.id();
+            int channels = inputShape[0], height = inputShape[1], width = inputShape[2];
+            if (numClasses < 1) {
+                throw new IllegalArgumentException(who + ": number of classes must be >= 1, got " + numClasses);
+            }
+            if (channels < 1) {
+                throw new IllegalArgumentException(who + ": input channels must be >= 1, got " + channels);
+            }
+            int reduction = (variant.stem() == SKNetVariant.Stem.IMAGENET ? 4 : 1)
+                    * (1 << (variant.stages().size() - 1));
+            if (height < reduction || width < reduction) {
+                throw new InputTooSmallException(who + ": input " + height + "x" + width + " is too small; it needs at "
+                        + "least " + reduction + "x" + reduction);
+            }
+            NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType)
+                    .updater(updater).weightInit(WeightInit.RELU).regularization(new ArrayList<>(regularization));
+            if (clipGradient > 0) {
+                nb.gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                        .gradientNormalizationThreshold(clipGradient);
+            }
+            GraphBuilder gb = nb.graphBuilder().addInputs(INPUT)
+                    .setInputTypes(InputType.convolutional(height, width, channels));
+            String h = stem(gb, channels);
+            List<Stage> stages = variant.stages();
+            for (int s = 0; s < stages.size(); s++) {
+                Stage st = stages.get(s);
+                for (int u = 0; u < st.units(); u++) {
+                    String name = "stage_" + (s + 1) + "." + u;
+                    int in = u == 0 ? st.in() : st.out();
+                    int stride = u == 0 ? st.stride() : 1;
+                    h = variant.block() == SKNetVariant.Block.BOTTLENECK
+                            ? SKBottleneck.add(gb, variant, name, in, st.mid(), st.out(), stride, h)
+                            : SKBasicBlock.add(gb, variant, name, in, st.out(), stride, h);
+                }
+            }
+            gb.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), h)
+                    .addLayer(LOGITS, new DenseLayer.Builder().nOut(numClasses).activation(Activation.IDENTITY)
+                            .weightInit(WeightInit.XAVIER).build(), "avgpool")
+                    .addLayer(OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                            .activation(Activation.SOFTMAX).build(), LOGITS)
+                    .setOutputs(OUTPUT);
+            return gb.build();
+        }
+
+        private String stem(GraphBuilder gb, int channels) {
+            int c0 = variant.stemChannels();
+            if (variant.stem() == SKNetVariant.Stem.IMAGENET) {
+                String h = Units.convBn(gb, "basic_conv", channels, c0, 7, 2, 3, true, INPUT);
+                // inputs are >= 0 after ReLU, so DL4J's padding matches PyTorch's -inf padding for max pooling
+                gb.addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                        .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), h);
+                return "maxpool";
+            }
+            return Units.convBn(gb, "basic_conv", channels, c0, 3, 1, 1, true, INPUT);
         }
     }
 }

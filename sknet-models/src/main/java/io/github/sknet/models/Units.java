@@ -17,7 +17,7 @@ final class Units {
                          boolean relu, String input) {
         // nobody reads dL/d(image): a conv on the network input skips its backward-data pass
         gb.addLayer(name + ".0", new GroupedConv2D.Builder().nIn(in).nOut(out).kernelSize(kernel).stride(stride)
-                .padding(padding).inputGradient(!SKNetBuilder.INPUT.equals(input)).build(), input);
+                .padding(padding).inputGradient(!SKNet.INPUT.equals(input)).build(), input);
         gb.addLayer(name + ".1", new BatchNorm.Builder().nOut(out)
                 .activation(relu ? Activation.RELU : Activation.IDENTITY).build(), name + ".0");
         return name + ".1";

@@ -54,7 +54,7 @@ class InputSizeTest {
     }
 
     private static INDArray logits(ComputationGraph g, INDArray x) {
-        return g.feedForward(x, false).get(SKNetBuilder.LOGITS).detach();
+        return g.feedForward(x, false).get(SKNet.LOGITS).detach();
     }
 
     /** One image file prepared at {@code size} the way predict and evaluate prepare it. */
@@ -151,7 +151,7 @@ class InputSizeTest {
     private static int smallest(SKNetVariant v) {
         for (int s = 1; ; s++) {
             try {
-                new SKNetBuilder(v).inputShape(3, s, s).build();
+                SKNet.builder(v).inputShape(3, s, s).conf();
                 return s;
             } catch (IllegalArgumentException e) {
                 if (!e.getMessage().contains("too small")) {

@@ -20,7 +20,7 @@ class ModelStatsTest {
     @CsvSource({"sknet26, 16754088, 2.587", "sknet50, 27494888, 4.463", "sknet101, 48768552, 8.449"})
     void imagenetVariantsMatchSpec(String id, long params, double gmacs) {
         SKNetVariant v = SKNetVariant.byId(id);
-        ModelStats s = ModelStats.of(new SKNetBuilder(v).build(), InputType.convolutional(224, 224, 3));
+        ModelStats s = ModelStats.of(SKNet.builder(v).conf(), InputType.convolutional(224, 224, 3));
         assertEquals(params, s.trainableParams, id + " trainable parameters");
         assertEquals(gmacs, Math.round(s.multiplyAdds / 1e6) / 1e3, 1e-9, id + " multiply-adds (G)");
         assertTrue(s.table().endsWith(String.format("multiply-adds: %.3f G%n", gmacs)), s.table());
@@ -30,7 +30,7 @@ class ModelStatsTest {
     @EnumSource(SKNetVariant.class)
     void configurationCountsEqualTheInitialisedGraphs(SKNetVariant v) {
         int size = v.stem() == SKNetVariant.Stem.IMAGENET ? 64 : 32;
-        org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = new SKNetBuilder(v).inputShape(3, size, size).build();
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = SKNet.builder(v).inputShape(3, size, size).conf();
         ModelStats s = ModelStats.of(conf, InputType.convolutional(size, size, 3));
         org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
         g.init();
@@ -54,7 +54,7 @@ class ModelStatsTest {
         Matcher m = Pattern.compile("\"" + v.id() + "\":\\s*\\{\\s*\"params\":\\s*(\\d+),\\s*\"macs\":\\s*(\\d+)")
                 .matcher(json);
         assertTrue(m.find(), "no counts for " + v.id());
-        ModelStats s = ModelStats.of(new SKNetBuilder(v).build(),
+        ModelStats s = ModelStats.of(SKNet.builder(v).conf(),
                 InputType.convolutional(v.defaultSize(), v.defaultSize(), 3));
         assertEquals(Long.parseLong(m.group(1)), s.trainableParams, v.id() + " parameters");
         assertEquals(Long.parseLong(m.group(2)), s.multiplyAdds, v.id() + " multiply-adds");

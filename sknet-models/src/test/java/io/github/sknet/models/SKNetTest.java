@@ -30,7 +30,7 @@ class SKNetTest {
         assertEquals("sknet_small", zoo.modelName());
         assertArrayEquals(new int[] {3, 24, 24}, zoo.metaData().getInputShape()[0]);
         ComputationGraph g = zoo.init();
-        INDArray logits = g.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 24, 24), false).get(SKNetBuilder.LOGITS);
+        INDArray logits = g.feedForward(Nd4j.rand(DataType.FLOAT, 2, 3, 24, 24), false).get(SKNet.LOGITS);
         assertArrayEquals(new long[] {2, 4}, logits.shape());
         assertEquals(g.getConfiguration(), ComputationGraphConfiguration.fromJson(g.getConfiguration().toJson()));
         assertTrue(g.summary().contains("stage_1.0.conv2_sk/branch0/conv"));
@@ -42,22 +42,22 @@ class SKNetTest {
         ComputationGraph tl = new TransferLearning.GraphBuilder(base)
                 .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-2)).build())
                 .setFeatureExtractor("avgpool")
-                .removeVertexAndConnections(SKNetBuilder.OUTPUT)
-                .removeVertexAndConnections(SKNetBuilder.LOGITS)
-                .addLayer(SKNetBuilder.LOGITS, new DenseLayer.Builder().nIn(SKNetVariant.SKNET_SMALL.features()).nOut(3)
+                .removeVertexAndConnections(SKNet.OUTPUT)
+                .removeVertexAndConnections(SKNet.LOGITS)
+                .addLayer(SKNet.LOGITS, new DenseLayer.Builder().nIn(SKNetVariant.SKNET_SMALL.features()).nOut(3)
                         .activation(Activation.IDENTITY).build(), "avgpool")
-                .addLayer(SKNetBuilder.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .activation(Activation.SOFTMAX).build(), SKNetBuilder.LOGITS)
-                .setOutputs(SKNetBuilder.OUTPUT).build();
+                .addLayer(SKNet.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.SOFTMAX).build(), SKNet.LOGITS)
+                .setOutputs(SKNet.OUTPUT).build();
         INDArray trunkBefore = tl.getLayer("stage_2.0.conv2_sk/branch1/conv").params().dup();
-        INDArray headBefore = tl.getLayer(SKNetBuilder.LOGITS).params().dup();
+        INDArray headBefore = tl.getLayer(SKNet.LOGITS).params().dup();
         INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 3);
         for (int i = 0; i < 8; i++) {
             y.putScalar(i, i % 3, 1);
         }
         tl.fit(new DataSet(Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32), y));
         assertEquals(trunkBefore, tl.getLayer("stage_2.0.conv2_sk/branch1/conv").params(), "frozen trunk changed");
-        assertNotEquals(headBefore, tl.getLayer(SKNetBuilder.LOGITS).params(), "new head did not train");
+        assertNotEquals(headBefore, tl.getLayer(SKNet.LOGITS).params(), "new head did not train");
     }
 
     @Test
@@ -68,5 +68,25 @@ class SKNetTest {
                 .numClasses(0).build()).getMessage().contains("number of classes"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SKNetVariant.byId("sknet7"))
                 .getMessage().contains("known: "));
+    }
+
+    @Test
+    void oneBuilderGivesTheConfigurationAndTheZooModelAlike() {
+        SKNet.Builder b = SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(5).inputShape(3, 20, 20).seed(3);
+        ComputationGraphConfiguration conf = b.conf();
+        SKNet zoo = b.build();
+        assertEquals(conf, zoo.conf());
+        assertEquals(5, zoo.numClasses());
+        // the model keeps the settings it was built with
+        b.numClasses(9).inputShape(3, 32, 32);
+        assertEquals(conf, zoo.conf());
+        assertEquals(5, zoo.numClasses());
+        assertArrayEquals(new int[] {3, 20, 20}, zoo.metaData().getInputShape()[0]);
+        // DL4J's zoo API changes the input shape of the model itself
+        zoo.setInputShape(new int[][] {{3, 28, 28}});
+        assertArrayEquals(new int[] {3, 28, 28}, zoo.metaData().getInputShape()[0]);
+        assertEquals(SKNet.builder(SKNetVariant.SKNET_SMALL).numClasses(5).inputShape(3, 28, 28).seed(3).conf(),
+                zoo.conf());
+        assertThrows(InputTooSmallException.class, () -> b.inputShape(3, 2, 2).conf());
     }
 }

@@ -1,7 +1,5 @@
 package io.github.sknet.spark;
 
-import java.io.File;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,21 +8,17 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Random;
 import java.util.stream.IntStream;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.datavec.api.io.labels.ParentPathLabelGenerator;
-import org.datavec.api.split.FileSplit;
-import org.datavec.image.loader.BaseImageLoader;
-import org.datavec.image.recordreader.ImageRecordReader;
-import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import io.github.sknet.models.data.Augmentation;
+import io.github.sknet.models.data.ImageFolder;
+import io.github.sknet.models.data.ImageFolderIterator;
+import io.github.sknet.models.data.ImagePreprocessing;
 import io.github.sknet.models.data.SyntheticShapes;
-import io.github.sknet.models.io.ImagePixels;
 
 /**
  * Training data as Spark RDDs of mini-batches ({@link DataSet}s of features {@code [B, 3, size, size]} and
@@ -34,6 +28,8 @@ import io.github.sknet.models.io.ImagePixels;
 public final class SparkData {
     /** Mixes the partition index into the seed: partitions draw independent images. */
     private static final long PARTITION_SEED_STRIDE = 0x9E3779B97F4A7C15L;
+    /** The seed of {@link #imageFolder}'s image order. */
+    private static final long FOLDER_ORDER_SEED = 1;
 
     private SparkData() {
     }
@@ -79,70 +75,55 @@ public final class SparkData {
 
     /**
      * All images of an image folder (one sub-folder per class, {@link #imageFolderClasses class order}
-     * = sorted sub-folder names), read <b>on the driver</b> with DataVec's {@code ImageRecordReader}
-     * (resized to size x size, 3 channels, values scaled to [0, 1]; the {@code sknet} command now reads
-     * folders with sknet-models' ImageFolder, crops instead of stretching and augments), then parallelized in mini-batches of {@code batch} over {@code sc.defaultParallelism()}
-     * partitions. Driver-side loading keeps OpenCV off the executors and suits data sets that fit in
-     * driver memory; for larger ones, read the files on the executors (DataVec's Spark functions).
+     * = sorted sub-folder names; a folder with {@code train/} and {@code val/} gives its {@code train/}),
+     * read <b>on the driver</b> with sknet-models' {@link ImageFolder} and {@link ImageFolderIterator} as
+     * {@code sknet train --data} and {@code sknet evaluate} read them: {@link ImagePreprocessing#plain(int)
+     * plain(size)}, the preparation the saved model records (shorter side resized to {@code size}, centre
+     * crop, RGB in [0, 1]), no augmentation (the batches are made once), in an order shuffled with a fixed
+     * seed (the same batches on every call); then parallelized in mini-batches of {@code batch} over
+     * {@code sc.defaultParallelism()} partitions. Driver-side loading keeps OpenCV off the executors and
+     * suits data sets that fit in driver memory. Class folders without images are named on stderr.
      *
      * @param dir a local folder (the driver's file system)
      * @throws IllegalArgumentException if {@code dir} is not a folder with at least two class sub-folders,
-     *                                  holds no images, or an argument is out of range
-     * @throws UncheckedIOException     if the images cannot be read
+     *                                  holds no images, holds an image that cannot be decoded (named), or an
+     *                                  argument is out of range
+     * @throws UncheckedIOException     if the folder cannot be listed
      */
     public static JavaRDD<DataSet> imageFolder(JavaSparkContext sc, String dir, int size, int batch) {
         Objects.requireNonNull(sc, "sc");
         positive("size", size);
         positive("batch", batch);
+        ImageFolder folder = folder(dir);
+        folder.warnings().forEach(w -> System.err.println("SparkData.imageFolder: warning: " + w));
+        ImageFolderIterator it = new ImageFolderIterator(folder.train(), folder.classes(), batch,
+                ImagePreprocessing.plain(size), Augmentation.NONE, true, FOLDER_ORDER_SEED);
         List<DataSet> batches = new ArrayList<>();
-        DataSetIterator it = imageIterator(dir, size, batch);
-        while (it.hasNext()) {
-            batches.add(it.next());
+        try {
+            while (it.hasNext()) {
+                batches.add(it.next());
+            }
+        } catch (IllegalArgumentException e) { // an image OpenCV cannot decode, named
+            throw new IllegalArgumentException("SparkData.imageFolder: " + e.getMessage(), e);
         }
         return sc.parallelize(batches, Math.max(1, Math.min(batches.size(), sc.defaultParallelism())));
     }
 
     /** The class names of {@link #imageFolder}, in label (output column) order. */
     public static List<String> imageFolderClasses(String dir) {
-        return List.copyOf(reader(dir, 16).getLabels());
+        return folder(dir).classes();
     }
 
-    private static DataSetIterator imageIterator(String dir, int size, int batch) {
-        ImageRecordReader reader = reader(dir, size);
-        DataSetIterator it = new RecordReaderDataSetIterator(reader, batch, 1, reader.getLabels().size());
-        it.setPreProcessor(ds -> ds.setFeatures(ImagePixels.fromDataVec(ds.getFeatures()))); // RGB in [0, 1], as the CLI
-        return it;
-    }
-
-    private static ImageRecordReader reader(String dir, int size) {
+    private static ImageFolder folder(String dir) {
         Objects.requireNonNull(dir, "dir");
-        Path root = Path.of(dir);
-        if (!Files.isDirectory(root)) {
+        if (!Files.isDirectory(Path.of(dir))) {
             throw new IllegalArgumentException("SparkData.imageFolder: dir " + dir + " is not a folder");
         }
-        long classes;
-        try (var subs = Files.list(root)) {
-            classes = subs.filter(Files::isDirectory).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
-        if (classes < 2) {
-            throw new IllegalArgumentException("SparkData.imageFolder: dir " + dir
-                    + " needs one sub-folder per class (at least 2), found " + classes);
-        }
-        // a fixed Random: the file order (and so the batches) is the same on every call
-        FileSplit split = new FileSplit(new File(dir), BaseImageLoader.ALLOWED_FORMATS, new Random(1));
-        if (split.length() == 0) {
-            throw new IllegalArgumentException("SparkData.imageFolder: no images ("
-                    + String.join(", ", BaseImageLoader.ALLOWED_FORMATS) + ") in " + dir);
-        }
-        ImageRecordReader reader = new ImageRecordReader(size, size, 3, new ParentPathLabelGenerator());
         try {
-            reader.initialize(split);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read images in " + dir, e);
+            return ImageFolder.all(Path.of(dir));
+        } catch (IllegalArgumentException e) { // fewer than two class folders, no images
+            throw new IllegalArgumentException("SparkData.imageFolder: " + e.getMessage(), e);
         }
-        return reader;
     }
 
     private static void positive(String name, int value) {

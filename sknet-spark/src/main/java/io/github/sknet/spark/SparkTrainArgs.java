@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 import io.github.sknet.models.SKNetVariant;
-import io.github.sknet.models.cli.Args;
+import io.github.sknet.models.options.CommandLineOptions;
 
 /**
  * The command line of {@link SparkTrainMain}, parsed and checked before Spark starts, so that a typo
@@ -49,7 +49,7 @@ record SparkTrainArgs(SKNetVariant arch, String data, int size, int epochs, int 
 
     /** @return null for --help */
     static SparkTrainArgs parse(String... argv) {
-        Args v = new Args(argv, VALUED, FLAGS, "", "--help", IllegalArgumentException::new);
+        CommandLineOptions v = new CommandLineOptions(argv, VALUED, FLAGS, "", "--help", IllegalArgumentException::new);
         if (v.flag("--help")) {
             return null;
         }

@@ -83,6 +83,9 @@ class ArgumentValidationTest {
         fails(IllegalArgumentException.class, "at least 2", () -> SparkData.imageFolder(sc, dir.toString(), 16, 8));
         Files.createDirectories(dir.resolve("another-class"));
         fails(IllegalArgumentException.class, "no images", () -> SparkData.imageFolder(sc, dir.toString(), 16, 8));
+        Path bad = dir.resolve("another-class").resolve("broken.png");
+        Files.write(bad, new byte[] {1, 2, 3, 4});
+        fails(IllegalArgumentException.class, "cannot read image " + bad, () -> SparkData.imageFolder(sc, dir.toString(), 16, 8));
     }
 
     @Test

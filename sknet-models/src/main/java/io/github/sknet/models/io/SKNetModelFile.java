@@ -23,7 +23,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
-import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNet;
 import io.github.sknet.models.data.ImagePreprocessing;
 
 /**
@@ -203,7 +203,7 @@ public final class SKNetModelFile {
             String json = ModelSerializer.getObjectFromFile(file.toFile(), META_KEY);
             return Meta.fromJson(json);
         } catch (Exception e) {
-            int classes = (int) g.getLayer(SKNetBuilder.LOGITS).getParam("b").length();
+            int classes = (int) g.getLayer(SKNet.LOGITS).getParam("b").length();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < classes; i++) {
                 names.add(String.valueOf(i));

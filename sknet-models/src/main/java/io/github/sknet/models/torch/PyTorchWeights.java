@@ -22,10 +22,10 @@ import io.github.sknet.layer.norm.BatchNorm;
 import io.github.sknet.layer.sk.SKConvStateDict;
 import io.github.sknet.layer.sk.SKSelectVertex;
 import io.github.sknet.layer.torch.StateDictLoader;
-import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNet;
 
 /**
- * Loads a PyTorch state_dict into a graph built by {@link SKNetBuilder}: the reference SKNet's names
+ * Loads a PyTorch state_dict into a graph built by {@link io.github.sknet.models.SKNet.Builder}: the reference SKNet's names
  * (docs/reference.md) or timm's ({@link TimmKeys}); every tensor mapped by name, shapes checked, BatchNorm running
  * statistics carried over, and missing / unexpected / mis-shaped keys all reported by name (PyTorch's
  * strict=True). Files are read by {@link StateDictFile} (.npz, .safetensors, .pth).
@@ -121,7 +121,7 @@ public final class PyTorchWeights {
                 l.conv(name + ".", name);
             } else if (layer instanceof BatchNorm) {
                 l.batchNorm(name + ".", name);
-            } else if (layer instanceof DenseLayer && name.equals(SKNetBuilder.LOGITS)) {
+            } else if (layer instanceof DenseLayer && name.equals(SKNet.LOGITS)) {
                 l.linear(name + ".", name);
             } else if (graph.getLayer(name).numParams() > 0) {
                 l.problem("layer '" + name + "' (" + layer.getClass().getSimpleName() + ") has no PyTorch mapping");

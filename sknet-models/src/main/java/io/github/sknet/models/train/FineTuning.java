@@ -14,7 +14,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNet;
 
 /**
  * An imported or trained SKNet made ready for a new set of classes: a fresh classifier of
@@ -34,11 +34,11 @@ public final class FineTuning {
         if (numClasses < 1) {
             throw new IllegalArgumentException("fine-tuning needs at least 1 class, got " + numClasses);
         }
-        if (base.getVertex(TRUNK_END) == null || base.getVertex(SKNetBuilder.LOGITS) == null) {
+        if (base.getVertex(TRUNK_END) == null || base.getVertex(SKNet.LOGITS) == null) {
             throw new IllegalArgumentException("fine-tuning needs an SKNet graph with '" + TRUNK_END + "' and '"
-                    + SKNetBuilder.LOGITS + "' vertices");
+                    + SKNet.LOGITS + "' vertices");
         }
-        long features = base.getLayer(SKNetBuilder.LOGITS).getParam("W").size(0);
+        long features = base.getLayer(SKNet.LOGITS).getParam("W").size(0);
         FineTuneConfiguration.Builder ft = new FineTuneConfiguration.Builder().seed(seed)
                 .updater(recipe.updater(itersPerEpoch, epochs));
         if (recipe.weightDecay() > 0) {
@@ -58,13 +58,13 @@ public final class FineTuning {
         if (freeze) {
             b.setFeatureExtractor(TRUNK_END);
         }
-        ComputationGraph tuned = b.removeVertexAndConnections(SKNetBuilder.OUTPUT)
-                .removeVertexAndConnections(SKNetBuilder.LOGITS)
-                .addLayer(SKNetBuilder.LOGITS, new DenseLayer.Builder().nIn(features).nOut(numClasses)
+        ComputationGraph tuned = b.removeVertexAndConnections(SKNet.OUTPUT)
+                .removeVertexAndConnections(SKNet.LOGITS)
+                .addLayer(SKNet.LOGITS, new DenseLayer.Builder().nIn(features).nOut(numClasses)
                         .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), TRUNK_END)
-                .addLayer(SKNetBuilder.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .activation(Activation.SOFTMAX).build(), SKNetBuilder.LOGITS)
-                .setOutputs(SKNetBuilder.OUTPUT).build();
+                .addLayer(SKNet.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.SOFTMAX).build(), SKNet.LOGITS)
+                .setOutputs(SKNet.OUTPUT).build();
         // DL4J's fine-tune configuration reaches only its own layer types: SameDiff layers (the convolutions)
         // get the recipe here, and the updater is built again from the changed configurations
         for (org.deeplearning4j.nn.api.Layer l : tuned.getLayers()) {

@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import io.github.sknet.layer.conv.GroupedConv2D;
 import io.github.sknet.layer.conv.GroupedConv2DLayer;
 import io.github.sknet.layer.samediff.Helpers;
-import io.github.sknet.models.SKNetBuilder;
+import io.github.sknet.models.SKNet;
 
 /**
  * A model zip written by the release before the SameDiff layers (native layers and vertices, their
@@ -46,7 +46,7 @@ class LegacyModelFileTest {
 
         Nd4j.getRandom().setSeed(42);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 16, 16);
-        INDArray logits = g.feedForward(x, false).get(SKNetBuilder.LOGITS);
+        INDArray logits = g.feedForward(x, false).get(SKNet.LOGITS);
         INDArray expected = expected(dir.resolve("expected-logits.txt"));
         double err = logits.castTo(DataType.DOUBLE).sub(expected).amaxNumber().doubleValue();
         double scale = expected.amaxNumber().doubleValue();

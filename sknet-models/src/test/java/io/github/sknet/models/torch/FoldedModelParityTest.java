@@ -12,7 +12,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
 import io.github.sknet.models.SKNet;
-import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.SKNetVariant;
 
 /** Imported PyTorch SKNets with BatchNorm folded still give PyTorch's logits, with no BatchNorm left. */
@@ -34,8 +33,8 @@ class FoldedModelParityTest {
                 folded.getConfiguration().getVertices().size());
 
         INDArray x = SyntheticStateDict.input(2, 3, size, size);
-        INDArray logits = folded.feedForward(x, false).get(SKNetBuilder.LOGITS);
-        INDArray unfolded = g.feedForward(x, false).get(SKNetBuilder.LOGITS);
+        INDArray logits = folded.feedForward(x, false).get(SKNet.LOGITS);
+        INDArray unfolded = g.feedForward(x, false).get(SKNet.LOGITS);
         // the same bounds as the unfolded import
         PyTorchWeightsTest.assertMatchesPyTorch(variant, logits, ref.get("logits"));
         double max = ref.get("logits").amaxNumber().doubleValue();

@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.models.SKNet;
-import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.SKNetVariant;
 
 /**
@@ -38,7 +37,7 @@ class NumpySavezImportTest {
         Map<String, INDArray> ref = StateDictFile.read(TorchFixtures.resource("sknet_cifar_logits.npz"));
         ComputationGraph g = SKNet.builder(SKNetVariant.SKNET_CIFAR).numClasses(10).inputShape(3, 32, 32).build().init();
         assertEquals(sd.size(), PyTorchWeights.load(g, sd).size());
-        INDArray logits = g.feedForward(ref.get("x"), false).get(SKNetBuilder.LOGITS);
+        INDArray logits = g.feedForward(ref.get("x"), false).get(SKNet.LOGITS);
         double max = ref.get("logits").amaxNumber().doubleValue();
         double err = logits.sub(ref.get("logits")).amaxNumber().doubleValue();
         System.out.printf("sknet_cifar (numpy.savez, 0-d counters): max|logit| %.4g, max|DL4J - PyTorch| %.3g%n", max, err);

@@ -16,7 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.models.SKNet;
-import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.SKNetVariant;
 
 /** Importing the reference PyTorch SKNet's state_dict: logits parity and strict error reporting. */
@@ -41,7 +40,7 @@ class PyTorchWeightsTest {
 
         INDArray x = SyntheticStateDict.input(2, 3, size, size);
         assertTrue(x.equalsWithEps(ref.get("x"), 1e-6), "the rebuilt input differs from the fixture's");
-        assertMatchesPyTorch(variant, g.feedForward(x, false).get(SKNetBuilder.LOGITS), ref.get("logits"));
+        assertMatchesPyTorch(variant, g.feedForward(x, false).get(SKNet.LOGITS), ref.get("logits"));
     }
 
     /** Logits within 1e-4 + 1e-3 max|logit| of PyTorch's, and so is the difference between the two samples. */

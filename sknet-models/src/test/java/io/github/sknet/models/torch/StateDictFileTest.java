@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -154,11 +153,11 @@ class StateDictFileTest {
         assertTrue(msg(npz).contains("unsupported .npy dtype '<c8'"), msg(npz));
 
         Path st = dir.resolve("fp8.safetensors");
-        Files.write(st, safetensors("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", new byte[2]));
+        Files.write(st, SafetensorsBytes.of("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", new byte[2]));
         assertTrue(msg(st).contains("unsupported dtype 'F8_E4M3'"), msg(st));
 
         Path bad = dir.resolve("short.safetensors");
-        Files.write(bad, safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
+        Files.write(bad, SafetensorsBytes.of("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8]));
         assertTrue(msg(bad).contains("8 bytes do not hold shape [3] of F32"), msg(bad));
     }
 
@@ -207,12 +206,6 @@ class StateDictFileTest {
         return o.toByteArray();
     }
 
-    static byte[] safetensors(String header, byte[] data) {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(h.length).put(h).put(data);
-        return b.array();
-    }
 
     static void writeZip(Path p, String entry, byte[] data) throws IOException {
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {

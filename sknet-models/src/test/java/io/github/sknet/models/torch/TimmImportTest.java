@@ -26,7 +26,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.models.ModelStats;
 import io.github.sknet.models.SKNet;
-import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.SKNetVariant;
 
 /**
@@ -45,7 +44,7 @@ class TimmImportTest {
         Matcher m = Pattern.compile("\"" + id + "\":\\s*\\{\\s*\"params\":\\s*(\\d+),\\s*\"macs\":\\s*(\\d+)").matcher(json);
         assertTrue(m.find(), "no counts for " + id);
         SKNetVariant v = SKNetVariant.byId(id);
-        ModelStats s = ModelStats.of(new SKNetBuilder(v).build(), InputType.convolutional(224, 224, 3));
+        ModelStats s = ModelStats.of(SKNet.builder(v).conf(), InputType.convolutional(224, 224, 3));
         assertEquals(Long.parseLong(m.group(1)), s.trainableParams, id + " parameters at 1000 classes");
         assertEquals(Long.parseLong(m.group(2)), s.multiplyAdds, id + " multiply-adds at 224");
     }
@@ -55,7 +54,7 @@ class TimmImportTest {
         long[][] expected = {{11_958_056L, 1814}, {22_282_376L, 3664}, {27_479_784L, 4463}};
         SKNetVariant[] vs = {SKNetVariant.SKRESNET18, SKNetVariant.SKRESNET34, SKNetVariant.SKRESNEXT50_32X4D};
         for (int i = 0; i < vs.length; i++) {
-            ModelStats s = ModelStats.of(new SKNetBuilder(vs[i]).build(), InputType.convolutional(224, 224, 3));
+            ModelStats s = ModelStats.of(SKNet.builder(vs[i]).conf(), InputType.convolutional(224, 224, 3));
             assertEquals(expected[i][0], s.trainableParams, vs[i].id());
             assertEquals(expected[i][1], Math.round(s.multiplyAdds / 1e6), vs[i].id() + " M multiply-adds");
         }
@@ -79,7 +78,7 @@ class TimmImportTest {
             g.params().assign(0);
             Set<String> used = PyTorchWeights.load(g, sd, PyTorchWeights.Naming.TIMM);
             assertEquals(sd.size(), used.size(), "every tensor used");
-            INDArray logits = g.feedForward(x, false).get(SKNetBuilder.LOGITS);
+            INDArray logits = g.feedForward(x, false).get(SKNet.LOGITS);
             double max = expected.amaxNumber().doubleValue();
             double err = logits.sub(expected).amaxNumber().doubleValue();
             double err64 = logits.castTo(DataType.DOUBLE).sub(ref.get("logits64")).amaxNumber().doubleValue();

@@ -3,26 +3,23 @@ package io.github.sknet.models.torch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
+import io.github.sknet.models.TestResources;
+
 /** The fixtures tools/reference/timm_reference.py writes into fixtures/torch/. */
-final class TorchFixtures {
+public final class TorchFixtures {
     private TorchFixtures() {
     }
 
-    static Path resource(String name) {
-        try {
-            return Path.of(TorchFixtures.class.getResource("/fixtures/torch/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("no fixture " + name, e);
-        }
+    public static Path resource(String name) {
+        return TestResources.path("/fixtures/torch/" + name);
     }
 
     /** fixtures/torch/NAME.gz.gz gunzipped twice into dir/NAME: the file exactly as PyTorch / numpy wrote it. */
-    static Path unpacked(String name, Path dir) throws IOException {
+    public static Path unpacked(String name, Path dir) throws IOException {
         Path out = dir.resolve(name);
         if (!Files.exists(out)) {
             try (InputStream in = new GZIPInputStream(new GZIPInputStream(Files.newInputStream(resource(name + ".gz.gz")),

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import io.github.sknet.models.SKNet;
-import io.github.sknet.models.SKNetBuilder;
 import io.github.sknet.models.SKNetVariant;
 
 class FineTuningTest {
@@ -28,7 +27,7 @@ class FineTuningTest {
             int compared = 0;
             for (Layer l : base.getLayers()) {
                 String name = l.conf().getLayer().getLayerName();
-                if (name.equals(SKNetBuilder.LOGITS) || name.equals(SKNetBuilder.OUTPUT)) {
+                if (name.equals(SKNet.LOGITS) || name.equals(SKNet.OUTPUT)) {
                     continue;
                 }
                 Layer t = tuned.getLayer(name);
@@ -41,7 +40,7 @@ class FineTuningTest {
                 }
             }
             assertTrue(compared > 50, compared + " parameters compared");
-            assertEquals(2, tuned.getLayer(SKNetBuilder.LOGITS).getParam("b").length());
+            assertEquals(2, tuned.getLayer(SKNet.LOGITS).getParam("b").length());
             if (!freeze) { // the convolutions (SameDiff layers) follow the new recipe too, not the model's old one
                 org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer conv =
                         (org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer) tuned
