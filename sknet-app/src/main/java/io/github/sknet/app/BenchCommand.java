@@ -19,7 +19,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import io.github.sknet.app.bench.Timings;
-import io.github.sknet.layer.graph.WorkspaceLearning;
 import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.models.ModelStats;
 import io.github.sknet.models.SKNet;
@@ -85,10 +84,8 @@ final class BenchCommand {
         }
         // the unfolded graph's multiply-adds: GFLOP/s stay comparable with and without --fold-bn
         ModelStats stats = ModelStats.of(built.getConfiguration(), InputType.convolutional(size, size, 3));
-        ComputationGraph g = FoldBn.apply(built, fold);
-        if (mode.equals("inference")) { // as predict and evaluate run it
-            WorkspaceLearning.settleAfterOnePass(g);
-        }
+        // inference as predict and evaluate run it; training as sknet train does
+        ComputationGraph g = mode.equals("inference") ? FoldBn.forInference(built, fold) : built;
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, v.defaultClasses());
         for (int i = 0; i < batch; i++) {

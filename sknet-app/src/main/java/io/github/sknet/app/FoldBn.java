@@ -3,6 +3,7 @@ package io.github.sknet.app;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
+import io.github.sknet.layer.graph.InferenceWeights;
 import io.github.sknet.layer.graph.WorkspaceLearning;
 
 /**
@@ -36,11 +37,12 @@ final class FoldBn {
     }
 
     /**
-     * The graph {@code predict} and {@code evaluate} run: folded if {@code fold}, its workspaces sized after
-     * one pass (a short run would otherwise spend its first ~15 passes learning them).
+     * The graph {@code predict}, {@code evaluate} and {@code bench} (inference) run: folded if {@code fold},
+     * its workspaces sized after one pass (a short run would otherwise spend its first ~15 passes learning
+     * them), its convolutions' weights converted for oneDNN once instead of on every pass.
      */
     static ComputationGraph forInference(ComputationGraph loaded, boolean fold) {
-        return WorkspaceLearning.settleAfterOnePass(apply(loaded, fold));
+        return InferenceWeights.keep(WorkspaceLearning.settleAfterOnePass(apply(loaded, fold)));
     }
 
     /** {@code g} itself, or its folded copy (printing how many BatchNorms went). */

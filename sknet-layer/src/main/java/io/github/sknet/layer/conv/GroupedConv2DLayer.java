@@ -25,8 +25,57 @@ import io.github.sknet.layer.samediff.SameDiffLayerWithHelper;
  */
 public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelper> {
 
+    /** The helper's copy of the weights kept between inference passes; null unless {@link #keepPreparedWeights}. */
+    private transient PreparedWeights prepared;
+
     public GroupedConv2DLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType, GroupedConvHelper.forDataType(dataType));
+    }
+
+    /**
+     * Whether inference passes may reuse the helper's copy of the weights in its own layout (oneDNN's
+     * blocked one) instead of converting them on every pass. The copy is dropped by every training pass
+     * and every parameter setter of this layer; writes straight into the parameter arrays (e.g.
+     * {@code ComputationGraph.setParams}) are not seen: call {@link #weightsChanged} after them.
+     */
+    public void keepPreparedWeights(boolean keep) {
+        prepared = keep && helper != null ? helper.preparedWeights() : null;
+    }
+
+    /** Drops the kept copy of the weights (see {@link #keepPreparedWeights}). */
+    public void weightsChanged() {
+        if (prepared != null) {
+            prepared.invalidate();
+        }
+    }
+
+    /** How often the kept copy was filled (for tests); 0 without one. */
+    int preparedWeightConversions() {
+        return prepared == null ? 0 : prepared.conversions();
+    }
+
+    @Override
+    public void setParams(INDArray params) {
+        super.setParams(params);
+        weightsChanged();
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        super.setParam(key, val);
+        weightsChanged();
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray params) {
+        super.setParamsViewArray(params);
+        weightsChanged();
+    }
+
+    @Override
+    public void setParamTable(java.util.Map<String, INDArray> paramTable) {
+        super.setParamTable(paramTable);
+        weightsChanged();
     }
 
     @Override
@@ -90,7 +139,10 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
         // a plain ReLU runs inside the convolution where the helper can fuse it (oneDNN: a post-op);
         // backprop recomputes the pre-activation, so training is unaffected
         boolean fuseRelu = OneDnn.isPlainRelu(afn);
-        INDArray y = convolve(workspaceMgr, ArrayType.ACTIVATIONS, fuseRelu);
+        if (training) { // the weights change after this pass
+            weightsChanged();
+        }
+        INDArray y = convolve(workspaceMgr, ArrayType.ACTIVATIONS, fuseRelu, training ? null : prepared);
         return fuseRelu || afn == null || afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
     }
 
@@ -101,7 +153,7 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
         IActivation afn = layerConf().getActivationFn();
         INDArray delta = epsilon;
         if (afn != null && !(afn instanceof ActivationIdentity)) {
-            INDArray z = convolve(workspaceMgr, ArrayType.BP_WORKING_MEM, false);
+            INDArray z = convolve(workspaceMgr, ArrayType.BP_WORKING_MEM, false, null);
             delta = afn.backprop(z, epsilon).getFirst();
         }
         delta = contiguous(delta.castTo(dataType));
@@ -109,6 +161,7 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
         INDArray dx = layerConf().isInputGradient()
                 ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, g.inputShape(), 'c') : null;
         INDArray dw = gradTable.get(GroupedConv2D.WEIGHT_KEY);
+        weightsChanged();
         helper.backward(g, x, weights(), delta, dx, dw);
 
         Gradient grad = new DefaultGradient();
@@ -121,13 +174,13 @@ public class GroupedConv2DLayer extends SameDiffLayerWithHelper<GroupedConvHelpe
         return new Pair<>(grad, dx == null ? null : backpropDropOutIfPresent(dx));
     }
 
-    /** conv(x, W) + b, and max(., 0) if {@code relu}. */
-    private INDArray convolve(LayerWorkspaceMgr workspaceMgr, ArrayType type, boolean relu) {
+    /** conv(x, W) + b, and max(., 0) if {@code relu}; the weights kept in {@code kept} if not null. */
+    private INDArray convolve(LayerWorkspaceMgr workspaceMgr, ArrayType type, boolean relu, PreparedWeights kept) {
         ConvGeometry g = geometry();
         INDArray x = contiguous(input.castTo(dataType));
         INDArray y = workspaceMgr.createUninitialized(type, dataType, g.outputShape(), 'c');
         INDArray b = layerConf().hasBias() ? contiguous(getParam(GroupedConv2D.BIAS_KEY).castTo(dataType)) : null;
-        helper.forward(g, x, weights(), b, relu, y);
+        helper.forward(g, x, weights(), b, relu, y, kept);
         return y;
     }
 

@@ -18,6 +18,21 @@ public interface GroupedConvHelper {
     void forward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y);
 
     /**
+     * The same, for inference passes whose weights {@code w} have not changed since the last call with
+     * {@code prepared} (the caller invalidates it when they may have): the helper may keep the weights
+     * there in its own layout instead of converting them on every call.
+     */
+    default void forward(ConvGeometry g, INDArray x, INDArray w, INDArray bias, boolean relu, INDArray y,
+                         PreparedWeights prepared) {
+        forward(g, x, w, bias, relu, y);
+    }
+
+    /** A holder for {@link #forward(ConvGeometry, INDArray, INDArray, INDArray, boolean, INDArray, PreparedWeights)}, or null if this helper keeps none. */
+    default PreparedWeights preparedWeights() {
+        return null;
+    }
+
+    /**
      * dx = dL/dx (skipped where dx is null) and dw = dL/dw for dy = dL/dy. {@code dw} may be a view of
      * the network's flat gradient.
      */

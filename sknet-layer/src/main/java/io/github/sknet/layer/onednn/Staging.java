@@ -1,5 +1,6 @@
 package io.github.sknet.layer.onednn;
 
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
@@ -54,6 +55,28 @@ public final class Staging {
         memory scratch = s.scratch();
         s.reorder(user, scratch);
         return scratch;
+    }
+
+    /** Whether {@code other} lays its argument out as this one does. */
+    public boolean sameLayout(Staging other) {
+        return chosen.equals(other.chosen);
+    }
+
+    /** Bytes of the argument in this layout. */
+    public long bytes() {
+        return chosen.get_size();
+    }
+
+    /**
+     * The argument in this layout in {@code buffer} (at least {@link #bytes()}, 64-byte aligned, owned by
+     * the caller), the user's data reordered into it first if {@code fill}; else as the last fill left it.
+     */
+    public memory in(memory user, Pointer buffer, boolean fill) {
+        memory kept = new memory(chosen, OneDnn.engine(), buffer);
+        if (fill) {
+            reorder(user, kept);
+        }
+        return kept;
     }
 
     /** Where the primitive should write an output. */

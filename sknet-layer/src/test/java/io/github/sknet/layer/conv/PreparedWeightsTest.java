@@ -1,0 +1,111 @@
+package io.github.sknet.layer.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import io.github.sknet.layer.graph.InferenceWeights;
+import io.github.sknet.layer.sk.SKConv;
+import io.github.sknet.layer.sk.SKConvConfig;
+
+/**
+ * Weights kept in oneDNN's layout between inference passes ({@link InferenceWeights}): converted once,
+ * never used after the weights changed.
+ */
+class PreparedWeightsTest {
+    private static final INDArray X = Nd4j.rand(DataType.FLOAT, 4, 16, 12, 12);
+
+    /** An SKConv with 16 channels per group (oneDNN keeps such weights blocked), then a classifier. */
+    private static ComputationGraph graph() {
+        var gb = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).updater(new Sgd(0.5))
+                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(12, 12, 16));
+        String sk = SKConv.add(gb, "sk", SKConvConfig.builder(64).inChannels(16).branches(2).groups(4).minWidth(8)
+                .build(), "in");
+        gb.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sk)
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out");
+        ComputationGraph g = new ComputationGraph(gb.build());
+        g.init();
+        return g;
+    }
+
+    /** A graph without kept weights, with {@code params}: the reference. */
+    private static INDArray fresh(INDArray params) {
+        ComputationGraph g = graph();
+        g.setParams(params);
+        return g.outputSingle(X);
+    }
+
+    private static List<GroupedConv2DLayer> convolutions(ComputationGraph g) {
+        return Arrays.stream(g.getLayers()).filter(l -> l instanceof GroupedConv2DLayer)
+                .map(l -> (GroupedConv2DLayer) l).toList();
+    }
+
+    private static int conversions(ComputationGraph g) {
+        return convolutions(g).stream().mapToInt(GroupedConv2DLayer::preparedWeightConversions).sum();
+    }
+
+    @Test
+    void weightsAreConvertedOnceAndGiveTheSameOutputs() {
+        ComputationGraph g = InferenceWeights.keep(graph());
+        assertNotNull(convolutions(g).get(0).helper(), "the oneDNN helper runs (float32 on the CPU)");
+        INDArray first = g.outputSingle(X);
+        int once = conversions(g);
+        assertTrue(once > 0, "some weights are kept in a blocked layout");
+        INDArray second = g.outputSingle(X);
+        assertEquals(once, conversions(g), "the second pass converted weights again");
+        assertEquals(fresh(g.params()), first);
+        assertEquals(first, second);
+    }
+
+    @Test
+    void aTrainingStepDropsTheKeptWeights() {
+        ComputationGraph g = InferenceWeights.keep(graph());
+        INDArray before = g.outputSingle(X);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 3);
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % 3, 1);
+        }
+        g.fit(new DataSet(X, y));
+        INDArray after = g.outputSingle(X);
+        assertFalse(after.equalsWithEps(before, 1e-4), "the step changed the outputs (else the test shows nothing)");
+        assertEquals(fresh(g.params()), after, "inference after a training step must use the new weights");
+    }
+
+    @Test
+    void parameterChangesDropTheKeptWeights() {
+        ComputationGraph g = InferenceWeights.keep(graph());
+        g.outputSingle(X);
+        // through a layer's setter: dropped by the layer itself
+        GroupedConv2DLayer c = convolutions(g).get(0);
+        c.setParam(GroupedConv2D.WEIGHT_KEY, c.getParam(GroupedConv2D.WEIGHT_KEY).mul(-1.5));
+        assertEquals(fresh(g.params()), g.outputSingle(X), "after Layer.setParam");
+        // straight into the flat parameters: dropped by InferenceWeights.changed
+        INDArray other = graph().params().mul(0.7);
+        g.setParams(other);
+        InferenceWeights.changed(g);
+        assertEquals(fresh(other), g.outputSingle(X), "after ComputationGraph.setParams + InferenceWeights.changed");
+    }
+}
