@@ -8,24 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import io.github.sknet.layer.graph.InferenceWeights;
-import io.github.sknet.layer.sk.SKConv;
+import io.github.sknet.layer.sk.SKConvGraphs;
 import io.github.sknet.layer.sk.SKConvConfig;
 
 /**
@@ -37,16 +29,8 @@ class PreparedWeightsTest {
 
     /** An SKConv with 16 channels per group (oneDNN keeps such weights blocked), then a classifier. */
     private static ComputationGraph graph() {
-        var gb = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).updater(new Sgd(0.5))
-                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
-                .setInputTypes(InputType.convolutional(12, 12, 16));
-        String sk = SKConv.add(gb, "sk", SKConvConfig.builder(64).inChannels(16).branches(2).groups(4).minWidth(8)
-                .build(), "in");
-        gb.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sk)
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(gb.build());
+        ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SKConvConfig.builder(64).inChannels(16)
+                .branches(2).groups(4).minWidth(8).build(), 12, 12, 3, DataType.FLOAT, new Sgd(0.5)));
         g.init();
         return g;
     }

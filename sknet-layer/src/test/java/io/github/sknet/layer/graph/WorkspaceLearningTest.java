@@ -7,16 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.stream.Collectors;
 
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace;
@@ -24,24 +17,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import io.github.sknet.layer.sk.SKConv;
+import io.github.sknet.layer.sk.SKConvGraphs;
 import io.github.sknet.layer.sk.SKConvConfig;
 
 /** WorkspaceLearning: a graph's workspaces sized after one pass, and the graph computing exactly as before. */
 class WorkspaceLearningTest {
 
     private static ComputationGraph graph() {
-        var gb = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT).updater(new Adam(1e-2))
-                .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
-                .setInputTypes(InputType.convolutional(10, 10, 8));
-        String sk = SKConv.add(gb, "sk", SKConvConfig.builder(8).branches(2).groups(4).minWidth(4).build(), "in");
-        gb.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), sk)
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out");
-        ComputationGraph g = new ComputationGraph(gb.build());
+        ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SKConvConfig.builder(8).branches(2).groups(4).minWidth(4).build(), 10, 10, 3, DataType.FLOAT, new Adam(1e-2)));
         g.init();
         return g;
     }

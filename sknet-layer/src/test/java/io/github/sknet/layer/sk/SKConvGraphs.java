@@ -13,11 +13,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Small classifier graphs around one SKConv, for the tests. */
-final class SKConvGraphs {
+public final class SKConvGraphs {
     private SKConvGraphs() {
     }
 
-    static ComputationGraphConfiguration classifier(SKConvConfig sk, int h, int w, int classes, DataType dt,
+    public static ComputationGraphConfiguration classifier(SKConvConfig sk, int h, int w, int classes, DataType dt,
                                                     IUpdater updater) {
         return classifier(sk, h, w, classes, dt, updater, new SKFuseVertex(sk.branches()));
     }
