@@ -43,7 +43,31 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
     private final PrimitiveCache<ForwardKey, Forward> forwards = new PrimitiveCache<>(CACHE_SIZE);
     private final PrimitiveCache<ConvGeometry, Backward> backwards = new PrimitiveCache<>(CACHE_SIZE);
 
+    /** Groups merged for every weight gradient whatever kernel oneDNN picks (0: merged where that finds a direct kernel). */
+    private final int forcedMerge;
+
     private OneDnnGroupedConvHelper() {
+        this(0);
+    }
+
+    /**
+     * A helper of its own (own primitive caches) that merges {@code groupsMerged} neighbouring groups for
+     * every weight gradient, whatever kernel oneDNN picks: for tests of the merged path on any CPU (which
+     * geometries get a direct kernel depends on the instruction set: AVX-512 and AVX2 differ).
+     */
+    static OneDnnGroupedConvHelper mergingGroups(int groupsMerged) {
+        if (groupsMerged < 2) {
+            throw new IllegalArgumentException("groupsMerged must be 2 or more, got " + groupsMerged);
+        }
+        return new OneDnnGroupedConvHelper(groupsMerged);
+    }
+
+    private OneDnnGroupedConvHelper(int forcedMerge) {
+        this.forcedMerge = forcedMerge;
+    }
+
+    private Backward backward(ConvGeometry g) {
+        return backwards.get(g, geo -> new Backward(geo, forcedMerge));
     }
 
     @Override
@@ -115,7 +139,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
     }
 
     private void backwardInto(ConvGeometry g, INDArray x, INDArray w, INDArray dy, INDArray dx, INDArray dw) {
-        Backward p = backwards.get(g, Backward::new);
+        Backward p = backward(g);
         // the merged groups' gradient: small (C x 16 x kH x kW at most), allocated where DL4J allocates now
         INDArray wideDw = p.widen == 1 ? null : Nd4j.createUninitialized(DataType.FLOAT, p.wideWeightShape);
         synchronized (OneDnn.LOCK) {
@@ -153,12 +177,12 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
 
     /** How many neighbouring groups the weight-gradient primitive of this geometry merges into one (1: none). */
     int backwardWeightsGroupsMerged(ConvGeometry g) {
-        return backwards.get(g, Backward::new).widen;
+        return backward(g).widen;
     }
 
     /** Whether the backward of this geometry reorders dy once for both of its primitives. */
     boolean backwardSharesStagedDy(ConvGeometry g) {
-        return backwards.get(g, Backward::new).diffDstShared;
+        return backward(g).diffDstShared;
     }
 
     /** y += bias per output channel (bias may be null), then max(y, 0) if {@code relu}; ND4J, in place. */
@@ -297,7 +321,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         final long[] wideWeightShape;
         private final ConvGeometry g;
 
-        Backward(ConvGeometry g) {
+        Backward(ConvGeometry g, int forcedMerge) {
             this.g = g;
             Descs d = new Descs(g);
             srcMd = d.srcMd;
@@ -319,7 +343,14 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
             // another order. k times the FLOPs, yet 3-4x faster (N=8, C=128, 56x56, G=32: 22 -> 6 ms).
             int k = 1;
             convolution_backward_weights.primitive_desc bwdWPd = weightsBackward(g);
-            for (int wider = 2; isGemm(bwdWPd) && g.groups % wider == 0
+            if (forcedMerge > 1) {
+                if (g.groups % forcedMerge != 0) {
+                    throw new IllegalArgumentException(forcedMerge + " groups merged do not divide " + g);
+                }
+                k = forcedMerge;
+                bwdWPd = weightsBackward(g.withGroups(g.groups / k));
+            }
+            for (int wider = 2; k == 1 && isGemm(bwdWPd) && g.groups % wider == 0
                     && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP && !noWidening(); wider *= 2) {
                 convolution_backward_weights.primitive_desc candidate = weightsBackward(g.withGroups(g.groups / wider));
                 if (!isGemm(candidate)) {

@@ -1,6 +1,7 @@
 package io.github.sknet.layer.conv;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -49,23 +50,33 @@ class GroupedConvHelperTest {
     }
 
     /**
-     * Narrow groups (SKNet's 4 channels per group, dilated or not): oneDNN's weight gradient runs with
-     * neighbouring groups merged into block-diagonal ones, and each group's gradient is its diagonal block.
+     * Narrow groups (SKNet's 4 channels per group, dilated or not): the weight gradient computed with k
+     * neighbouring groups merged into block-diagonal ones; each group's gradient is its diagonal block.
+     * The merge is forced (which geometries oneDNN has a direct kernel for depends on the CPU).
      */
-    @ParameterizedTest(name = "C={0} G={1} d={2}")
-    @CsvSource({"32, 8, 1", "32, 8, 2", "64, 8, 2"})
-    void mergedGroupWeightGradientIsEachGroupsOwn(int c, int groups, int d) {
+    @ParameterizedTest(name = "C={0} G={1} d={2}, {3} groups merged")
+    @CsvSource({"32, 8, 1, 2", "32, 8, 2, 4", "64, 8, 2, 2", "64, 16, 1, 4"})
+    void mergedGroupWeightGradientIsEachGroupsOwn(int c, int groups, int d, int merged) {
         assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
         ConvGeometry g = new ConvGeometry(2, c, 9, 9, c, groups, new int[] {3, 3}, new int[] {1, 1},
                 new int[] {d, d}, new int[] {d, d});
-        assertTrue(OneDnnGroupedConvHelper.INSTANCE.backwardWeightsGroupsMerged(g) > 1,
-                "expected merged groups for the weight gradient of " + g);
+        OneDnnGroupedConvHelper merging = OneDnnGroupedConvHelper.mergingGroups(merged);
+        assertEquals(merged, merging.backwardWeightsGroupsMerged(g));
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.rand(DataType.DOUBLE, g.inputShape()).subi(0.5);
         INDArray wt = Nd4j.rand(DataType.DOUBLE, g.weightShape()).subi(0.5);
         INDArray dy = Nd4j.rand(DataType.DOUBLE, g.outputShape()).subi(0.5);
-        check(OneDnnGroupedConvHelper.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
+        check(merging, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
                 dy.castTo(DataType.FLOAT), reference(g, x, wt, dy), 1e-4);
+    }
+
+    /** SKNet's undilated 4-channel groups: oneDNN runs their weight gradient as im2col + GEMMs, merged groups get a direct kernel (AVX2 and AVX-512). */
+    @Test
+    void narrowGroupsAreMergedWhereThatFindsADirectKernel() {
+        ConvGeometry g = new ConvGeometry(2, 32, 9, 9, 32, 8, new int[] {3, 3}, new int[] {1, 1},
+                new int[] {1, 1}, new int[] {1, 1});
+        assertTrue(OneDnnGroupedConvHelper.INSTANCE.backwardWeightsGroupsMerged(g) > 1,
+                "expected merged groups for the weight gradient of " + g);
     }
 
     /** SKNet's wider stages (8 channels per group): both backward primitives read dy from one reorder. */

@@ -25,11 +25,11 @@ import io.github.sknet.layer.sk.SKConvConfig;
  * never used after the weights changed.
  */
 class PreparedWeightsTest {
-    private static final INDArray X = Nd4j.rand(DataType.FLOAT, 4, 16, 12, 12);
+    private static final INDArray X = Nd4j.rand(DataType.FLOAT, 4, 64, 12, 12);
 
-    /** An SKConv with 16 channels per group (oneDNN keeps such weights blocked), then a classifier. */
+    /** An SKConv with 16 input and output channels per group (oneDNN keeps such weights blocked with AVX2 and with AVX-512), then a classifier. */
     private static ComputationGraph graph() {
-        ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SKConvConfig.builder(64).inChannels(16)
+        ComputationGraph g = new ComputationGraph(SKConvGraphs.classifier(SKConvConfig.builder(64).inChannels(64)
                 .branches(2).groups(4).minWidth(8).build(), 12, 12, 3, DataType.FLOAT, new Sgd(0.5)));
         g.init();
         return g;

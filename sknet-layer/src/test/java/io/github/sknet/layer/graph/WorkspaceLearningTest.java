@@ -37,9 +37,30 @@ class WorkspaceLearningTest {
     }
 
     private static List<Nd4jWorkspace> activationWorkspaces() {
+        return layerWorkspaces("WS_LAYER_ACT_");
+    }
+
+    /** The graph's per-vertex workspaces: activations and working memory. */
+    private static List<Nd4jWorkspace> layerWorkspaces(String prefix) {
         return Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread().stream()
-                .filter(w -> w.getId().startsWith("WS_LAYER_ACT_")).map(w -> (Nd4jWorkspace) w)
+                .filter(w -> w.getId().startsWith(prefix)).map(w -> (Nd4jWorkspace) w)
                 .collect(Collectors.toList());
+    }
+
+    /**
+     * Every workspace that has held arrays is at least as large as its largest cycle. A workspace whose
+     * first cycle allocated nothing (the input vertex's; working memory before the first vertex that needs
+     * it) was once left at size 0 for good, and every array meant for it was a fresh allocation.
+     */
+    private static void assertAllSized(String when) {
+        List<Nd4jWorkspace> all = layerWorkspaces("WS_LAYER_");
+        assertTrue(all.stream().anyMatch(w -> w.getId().startsWith("WS_LAYER_WORKING_MEM")), "no working memory");
+        for (Nd4jWorkspace w : all) {
+            if (w.getMaxCycleAllocations() > 0) {
+                assertTrue(w.getCurrentSize() >= w.getMaxCycleAllocations(), w.getId() + " " + when + ": size "
+                        + w.getCurrentSize() + " below its largest cycle " + w.getMaxCycleAllocations());
+            }
+        }
     }
 
     @Test
@@ -58,6 +79,7 @@ class WorkspaceLearningTest {
         assertTrue(WorkspaceLearning.settlesAfterOnePass(settled));
         settled.output(x);
         assertTrue(activationWorkspaces().stream().anyMatch(w -> w.getCurrentSize() > 0), "sized after one pass");
+        assertAllSized("after one pass");
         // the second pass allocates nothing outside them
         settled.output(x);
         for (MemoryWorkspace w : activationWorkspaces()) {
@@ -70,6 +92,7 @@ class WorkspaceLearningTest {
         for (MemoryWorkspace w : activationWorkspaces()) {
             assertEquals(0, ((Nd4jWorkspace) w).getSpilledSize(), w.getId() + " spilled after growing");
         }
+        assertAllSized("after growing");
     }
 
     @Test
