@@ -19,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import io.github.sknet.app.bench.Timings;
+import io.github.sknet.layer.graph.WorkspaceLearning;
 import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.models.ModelStats;
 import io.github.sknet.models.SKNet;
@@ -35,8 +36,8 @@ final class BenchCommand {
             "                   [--threads T] [--fold-bn] [--samediff]",
             "  defaults: --batch 8, --size = the architecture's, --mode inference, --iters 10,",
             "            --warmup 20 for inference, 10 for train",
-            "  (the first 5 passes are printed one by one: inference sizes its workspaces after one pass, as",
-            "  predict and evaluate do; training keeps DL4J's own learning, ~6 slower steps for SKNet-50)",
+            "  (the first 5 passes are printed one by one; workspaces are sized after the first pass, as in",
+            "  predict, evaluate and train; -Dsknet.workspaces=dl4j keeps DL4J's own learning, for comparison)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
             "  --samediff    run every layer's SameDiff definition (autodiff backward) instead of its helper",
             "                (oneDNN kernels, the CPU float32 default); BatchNorm has no SameDiff form and runs ND4J ops",
@@ -85,7 +86,8 @@ final class BenchCommand {
         // the unfolded graph's multiply-adds: GFLOP/s stay comparable with and without --fold-bn
         ModelStats stats = ModelStats.of(built.getConfiguration(), InputType.convolutional(size, size, 3));
         // inference as predict and evaluate run it; training as sknet train does
-        ComputationGraph g = mode.equals("inference") ? FoldBn.forInference(built, fold) : built;
+        ComputationGraph g = mode.equals("inference") ? FoldBn.forInference(built, fold)
+                : WorkspaceLearning.settleAfterOnePass(built);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, size, size);
         INDArray y = Nd4j.zeros(DataType.FLOAT, batch, v.defaultClasses());
         for (int i = 0; i < batch; i++) {

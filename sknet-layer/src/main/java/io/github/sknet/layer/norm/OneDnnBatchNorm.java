@@ -34,6 +34,11 @@ final class OneDnnBatchNorm {
         return x.rank() == 4 && OneDnn.fits(x);
     }
 
+    /** The kernel oneDNN runs for the training forward of this shape (for tests: never its reference one). */
+    String trainingKernel(long[] shape, float eps, boolean relu) {
+        return primitives(shape, eps, relu).trainKernel;
+    }
+
     /** Bytes of the ReLU mask a fused training forward writes. */
     long workspaceBytes(long[] shape, float eps) {
         return primitives(shape, eps, true).wsMd.get_size();
@@ -117,19 +122,31 @@ final class OneDnnBatchNorm {
         final primitive fwdTrain, fwdStats, bwd;
         final memory.desc fwdTrainScratchpad, fwdStatsScratchpad, bwdScratchpad; // null where none is needed
         final Staging src, dst, diffDst, diffSrc;
+        final String trainKernel;
 
         Primitives(long[] shape, float eps, boolean relu) {
             dataMd = new memory.desc(shape, memory.data_type.f32, memory.format_tag.nchw);
-            memory.format_tag blocked = shape[1] % 16 == 0 ? memory.format_tag.nChw16c
-                    : shape[1] % 8 == 0 ? memory.format_tag.nChw8c : memory.format_tag.nchw;
-            memory.desc work = new memory.desc(shape, memory.data_type.f32, blocked);
             statMd = new memory.desc(new long[] {shape[1]}, memory.data_type.f32, memory.format_tag.a);
             ssMd = new memory.desc(new long[] {2, shape[1]}, memory.data_type.f32, memory.format_tag.ab);
             int flags = dnnl.normalization_flags.use_scale_shift.value
                     | (relu ? dnnl.normalization_flags.fuse_norm_relu.value : 0);
-            batch_normalization_forward.primitive_desc trainPd = new batch_normalization_forward.primitive_desc(
-                    new batch_normalization_forward.desc(dnnl.prop_kind.forward_training.value, work, eps, flags),
-                    OneDnn.attr(), OneDnn.engine());
+            // the widest channel block this CPU has a kernel for: 16 with AVX-512, 8 with AVX2 (oneDNN runs
+            // its reference kernel, ~50x slower, on a block its instruction set has none for)
+            memory.desc work = null;
+            batch_normalization_forward.primitive_desc trainPd = null;
+            for (memory.format_tag layout : new memory.format_tag[] {memory.format_tag.nChw16c,
+                    memory.format_tag.nChw8c, memory.format_tag.nchw}) {
+                int block = layout == memory.format_tag.nChw16c ? 16 : layout == memory.format_tag.nChw8c ? 8 : 1;
+                if (shape[1] % block != 0) {
+                    continue;
+                }
+                work = new memory.desc(shape, memory.data_type.f32, layout);
+                trainPd = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
+                        dnnl.prop_kind.forward_training.value, work, eps, flags), OneDnn.attr(), OneDnn.engine());
+                if (!trainPd.impl_info_str().getString().contains("ref")) {
+                    break;
+                }
+            }
             // inference with given statistics, never writing a ReLU mask
             int statsFlags = dnnl.normalization_flags.use_scale_shift.value
                     | dnnl.normalization_flags.use_global_stats.value
@@ -140,6 +157,7 @@ final class OneDnnBatchNorm {
             batch_normalization_backward.primitive_desc bwdPd = new batch_normalization_backward.primitive_desc(
                     new batch_normalization_backward.desc(dnnl.prop_kind.backward.value, work, work, eps, flags),
                     OneDnn.attr(), OneDnn.engine(), trainPd);
+            trainKernel = trainPd.impl_info_str().getString();
             wsMd = trainPd.workspace_desc();
             fwdTrain = new batch_normalization_forward(trainPd);
             fwdStats = new batch_normalization_forward(statsPd);
