@@ -10,7 +10,7 @@ threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads
 torch_json=$(mktemp)
 trap 'rm -f "$torch_json"' EXIT
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads=$threads"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo 'AVX2, no AVX-512'), threads=$threads"
 iters=(--iters "${ITERS:-10}" --warmup "${WARMUP:-20}")
 "${torch_env[@]}" /usr/bin/python3 tools/bench/skconv_pytorch.py --threads "$threads" "${iters[@]}" > "$torch_json"
 ./sknet bench-skconv --pytorch "$torch_json" "${iters[@]}" "$@"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 torch_env=(env MALLOC_MMAP_THRESHOLD_=2147483647 MALLOC_TRIM_THRESHOLD_=68719476736)
 threads=${THREADS:-2}
 export OMP_NUM_THREADS=$threads
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads=$threads"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo 'AVX2, no AVX-512'), threads=$threads"
 ours=$(./sknet bench "$@" | tee /dev/stderr | awk '/^images\/s:/ {print $2}')
 theirs=$("${torch_env[@]}" /usr/bin/python3 tools/bench/sknet_pytorch.py --threads "$threads" "$@" | tee /dev/stderr \
          | awk '/^images\/s:/ {print $2}')
