@@ -18,7 +18,6 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
-import io.github.sknet.layer.graph.WorkspaceLearning;
 import io.github.sknet.models.SKNet;
 import io.github.sknet.models.SKNetVariant;
 import io.github.sknet.models.data.Augmentation;
@@ -193,8 +192,7 @@ final class TrainCommand {
 
         SKNetModelFile.Meta meta = new SKNetModelFile.Meta(variant.id(), size, data.classes, done, prep);
         List<Trainer.EpochResult> h = history;
-        // workspaces sized after the first step (DL4J's own learning: ~6 slower steps for SKNet-50)
-        ComputationGraph net = WorkspaceLearning.settleAfterOnePass(g);
+        ComputationGraph net = g;
         String title = variant.id() + " on " + data.description;
         ProgressBar[] bar = new ProgressBar[1];
         Trainer trainer = new Trainer(recipe).background(!a.flag("--no-background"))
