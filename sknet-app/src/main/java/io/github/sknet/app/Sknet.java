@@ -45,7 +45,9 @@ public final class Sknet {
                 System.out.println(command(cmd).help);
                 return 0;
             }
-            return command(cmd).runner.run(rest);
+            Command command = command(cmd);
+            BlasThreads.useOne();
+            return command.runner.run(rest);
         } catch (CliException e) {
             System.err.println("sknet " + cmd + ": " + e.getMessage());
             if (verbose && e.getCause() != null) {
