@@ -12,6 +12,7 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -151,7 +152,8 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                     IntMemoryMap data = new IntMemoryMap();
                     dyStaged = Staging.in(p.bwdDataDiffDst, dyUser);
                     data.put(dnnl.DNNL_ARG_DIFF_DST, dyStaged);
-                    data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.weiMd, w)));
+                    INDArray dataWeights = p.widenData == 1 ? w : p.blockDiagonalWeights(w);
+                    data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.bwdDataWeiMd, dataWeights)));
                     data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
                     p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
                     Staging.out(p.bwdDataDiffSrc, dxUser);
@@ -178,6 +180,11 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
     /** How many neighbouring groups the weight-gradient primitive of this geometry merges into one (1: none). */
     int backwardWeightsGroupsMerged(ConvGeometry g) {
         return backward(g).widen;
+    }
+
+    /** How many neighbouring groups the data-gradient primitive of this geometry merges into one (1: none). */
+    int backwardDataGroupsMerged(ConvGeometry g) {
+        return backward(g).widenData;
     }
 
     /** Whether the backward of this geometry reorders dy once for both of its primitives. */
@@ -310,7 +317,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         /** Widest group (channels in) the backward-weights search merges groups up to. */
         private static final int MAX_WIDENED_GROUP = 16;
 
-        final memory.desc srcMd, weiMd, dstMd, bwdWWeiMd;
+        final memory.desc srcMd, weiMd, dstMd, bwdDataWeiMd, bwdWWeiMd;
         final primitive bwdData, bwdWeights;
         final memory.desc bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst, bwdWDiffWei;
@@ -319,6 +326,8 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         /** Groups merged per backward-weights group (1: none), and where that merged gradient lands. */
         final int widen;
         final long[] wideWeightShape;
+        /** Groups merged per backward-data group (1: none): that primitive reads block-diagonal weights. */
+        final int widenData;
         private final ConvGeometry g;
 
         Backward(ConvGeometry g, int forcedMerge) {
@@ -327,13 +336,27 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
             srcMd = d.srcMd;
             weiMd = d.weiMd;
             dstMd = d.dstMd;
-            convolution_backward_data.primitive_desc bwdDataPd = new convolution_backward_data.primitive_desc(
-                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
-                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
+            if (forcedMerge > 1 && g.groups % forcedMerge != 0) {
+                throw new IllegalArgumentException(forcedMerge + " groups merged do not divide " + g);
+            }
+            // The data gradient of narrow groups is im2col + GEMMs too, and slow (C=64, G=32, N=128, 32x32:
+            // 180 ms, 6x the forward). The same merge gives it a direct kernel: dx = the data gradient of
+            // the merged convolution whose weights are block-diagonal (zeros add nothing to any sum).
+            int kd = Math.max(forcedMerge, 1);
+            convolution_backward_data.primitive_desc bwdDataPd = dataBackward(g.withGroups(g.groups / kd));
+            for (int wider = 2; kd == 1 && isGemm(bwdDataPd) && mergeable(g, wider); wider *= 2) {
+                convolution_backward_data.primitive_desc candidate = dataBackward(g.withGroups(g.groups / wider));
+                if (!isGemm(candidate)) {
+                    kd = wider;
+                    bwdDataPd = candidate;
+                }
+            }
+            widenData = kd;
+            bwdDataWeiMd = new Descs(g.withGroups(g.groups / kd)).weiMd;
             bwdData = new convolution_backward_data(bwdDataPd);
             bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
             bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd, ScratchArena.DST);
-            bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), weiMd, ScratchArena.WEIGHTS);
+            bwdDataWei = Staging.forInput(bwdDataPd.weights_desc(), bwdDataWeiMd, ScratchArena.WEIGHTS);
             bwdDataDiffSrc = Staging.forOutput(bwdDataPd.diff_src_desc(), srcMd, ScratchArena.SRC);
 
             // oneDNN has no direct kernel for the weight gradient of narrow groups (SKNet's 4 channels per
@@ -344,14 +367,10 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
             int k = 1;
             convolution_backward_weights.primitive_desc bwdWPd = weightsBackward(g);
             if (forcedMerge > 1) {
-                if (g.groups % forcedMerge != 0) {
-                    throw new IllegalArgumentException(forcedMerge + " groups merged do not divide " + g);
-                }
                 k = forcedMerge;
                 bwdWPd = weightsBackward(g.withGroups(g.groups / k));
             }
-            for (int wider = 2; k == 1 && isGemm(bwdWPd) && g.groups % wider == 0
-                    && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP && !noWidening(); wider *= 2) {
+            for (int wider = 2; k == 1 && isGemm(bwdWPd) && mergeable(g, wider); wider *= 2) {
                 convolution_backward_weights.primitive_desc candidate = weightsBackward(g.withGroups(g.groups / wider));
                 if (!isGemm(candidate)) {
                     k = wider;
@@ -382,12 +401,24 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                             d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
         }
 
-        private static boolean isGemm(convolution_backward_weights.primitive_desc pd) {
+        private static convolution_backward_data.primitive_desc dataBackward(ConvGeometry g) {
+            Descs d = new Descs(g);
+            return new convolution_backward_data.primitive_desc(
+                    new convolution_backward_data.desc(dnnl.algorithm.convolution_direct, d.anySrc, d.anyWei,
+                            d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
+        }
+
+        /** Whether {@code wider} neighbouring groups may be merged into one for a backward primitive. */
+        private static boolean mergeable(ConvGeometry g, int wider) {
+            return g.groups % wider == 0 && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP && !noWidening();
+        }
+
+        private static boolean isGemm(primitive_desc_base pd) {
             String impl = pd.impl_info_str().getString();
             return impl.contains("gemm") || impl.contains("ref");
         }
 
-        /** {@code -Dsknet.conv.widenBackwardWeights=false} keeps oneDNN's own choice (for comparisons). */
+        /** {@code -Dsknet.conv.widenBackwardWeights=false} keeps oneDNN's own choice for both backward primitives (for comparisons). */
         private static boolean noWidening() {
             return "false".equals(System.getProperty("sknet.conv.widenBackwardWeights"));
         }
@@ -410,6 +441,22 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                 }
             }
             dw.assign(Nd4j.createFromArray(out).reshape(dw.shape()));
+        }
+
+        /** The weights of the data gradient's merged groups: group m's block j is group m * k + j's weights. */
+        INDArray blockDiagonalWeights(INDArray w) {
+            int outPer = (int) (g.outChannels / g.groups), inPer = (int) (g.inChannels / g.groups), taps = g.kH * g.kW;
+            float[] own = w.dup('c').data().asFloat(); // a fresh c-ordered copy: its buffer is its elements
+            float[] wide = new float[own.length * widenData];
+            int wideRow = widenData * inPer * taps;
+            for (int grp = 0; grp < g.groups; grp++) {
+                int m = grp / widenData, j = grp % widenData;
+                for (int o = 0; o < outPer; o++) {
+                    int to = ((m * widenData + j) * outPer + o) * wideRow + j * inPer * taps;
+                    System.arraycopy(own, (grp * outPer + o) * inPer * taps, wide, to, inPer * taps);
+                }
+            }
+            return Nd4j.createFromArray(wide).reshape(g.withGroups(g.groups / widenData).weightShape());
         }
 
         @Override
