@@ -10,14 +10,19 @@ final class ProgressBar {
     private final String label;
     private final long total;
     private final boolean terminal = System.console() != null;
-    private final long start = System.nanoTime();
+    private final long start;
     private long done;
     private int lastDecile = -1;
 
-    ProgressBar(PrintStream out, String label, long total) {
+    /**
+     * {@code startNanos} ({@link System#nanoTime()}): when the epoch's work began. A bar made at its first
+     * batch's report would time that batch as taking no time (millions of images/s on its first line).
+     */
+    ProgressBar(PrintStream out, String label, long total, long startNanos) {
         this.out = out;
         this.label = label;
         this.total = Math.max(total, 1);
+        this.start = startNanos;
     }
 
     void update(long items, double loss) {

@@ -195,6 +195,7 @@ final class TrainCommand {
         ComputationGraph net = g;
         String title = variant.id() + " on " + data.description;
         ProgressBar[] bar = new ProgressBar[1];
+        long[] epochStart = {System.nanoTime()};
         Trainer trainer = new Trainer(recipe).background(!a.flag("--no-background"))
                 .recalibrationBatches(a.integer("--bn-recalibrate", 50, 0)).modeCheckBatches(a.integer("--mode-check", 10, 0));
         try {
@@ -202,7 +203,7 @@ final class TrainCommand {
                     (epoch, images, loss) -> {
                         if (bar[0] == null) {
                             bar[0] = new ProgressBar(System.out, String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs),
-                                    data.trainImages);
+                                    data.trainImages, epochStart[0]);
                         }
                         bar[0].update(images, loss);
                     },
@@ -229,6 +230,7 @@ final class TrainCommand {
                         TrainingPlot.write(out.resolve("training.png"), h.stream().map(Trainer.EpochResult::trainLoss).toList(),
                                 h.stream().map(Trainer.EpochResult::heldOutTop1).toList(),
                                 h.stream().map(Trainer.EpochResult::learningRate).toList(), title);
+                        epochStart[0] = System.nanoTime(); // the next epoch's work begins after this report
                     });
         } catch (Trainer.DivergedException e) {
             throw CliException.failure(e.getMessage(), e);
