@@ -1,6 +1,7 @@
 package io.github.sknet.layer.conv;
 
 import java.util.Objects;
+import java.util.function.Function;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -340,19 +341,13 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                 throw new IllegalArgumentException(forcedMerge + " groups merged do not divide " + g);
             }
             // The data gradient of narrow groups is im2col + GEMMs too, and slow (C=64, G=32, N=128, 32x32:
-            // 180 ms, 6x the forward). The same merge gives it a direct kernel: dx = the data gradient of
-            // the merged convolution whose weights are block-diagonal (zeros add nothing to any sum).
-            int kd = Math.max(forcedMerge, 1);
-            convolution_backward_data.primitive_desc bwdDataPd = dataBackward(g.withGroups(g.groups / kd));
-            for (int wider = 2; kd == 1 && isGemm(bwdDataPd) && mergeable(g, wider); wider *= 2) {
-                convolution_backward_data.primitive_desc candidate = dataBackward(g.withGroups(g.groups / wider));
-                if (!isGemm(candidate)) {
-                    kd = wider;
-                    bwdDataPd = candidate;
-                }
-            }
-            widenData = kd;
-            bwdDataWeiMd = new Descs(g.withGroups(g.groups / kd)).weiMd;
+            // 180 ms, 6x the forward). Merging groups as for the weight gradient below gives it a direct
+            // kernel: dx = the data gradient of the merged convolution whose weights are block-diagonal
+            // (zeros add nothing to any sum).
+            widenData = groupsToMerge(g, forcedMerge, Backward::dataBackward);
+            ConvGeometry mergedData = g.withGroups(g.groups / widenData);
+            convolution_backward_data.primitive_desc bwdDataPd = dataBackward(mergedData);
+            bwdDataWeiMd = new Descs(mergedData).weiMd;
             bwdData = new convolution_backward_data(bwdDataPd);
             bwdDataScratchpad = OneDnn.scratchpad(bwdDataPd);
             bwdDataDiffDst = Staging.forInput(bwdDataPd.diff_dst_desc(), dstMd, ScratchArena.DST);
@@ -364,21 +359,9 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
             // groups into one (block-diagonal) group finds a direct kernel; the gradient of each original
             // group is a diagonal block of the merged one's: the same sums over the same products, in
             // another order. k times the FLOPs, yet 3-4x faster (N=8, C=128, 56x56, G=32: 22 -> 6 ms).
-            int k = 1;
-            convolution_backward_weights.primitive_desc bwdWPd = weightsBackward(g);
-            if (forcedMerge > 1) {
-                k = forcedMerge;
-                bwdWPd = weightsBackward(g.withGroups(g.groups / k));
-            }
-            for (int wider = 2; k == 1 && isGemm(bwdWPd) && mergeable(g, wider); wider *= 2) {
-                convolution_backward_weights.primitive_desc candidate = weightsBackward(g.withGroups(g.groups / wider));
-                if (!isGemm(candidate)) {
-                    k = wider;
-                    bwdWPd = candidate;
-                }
-            }
-            widen = k;
-            ConvGeometry merged = g.withGroups(g.groups / k);
+            widen = groupsToMerge(g, forcedMerge, Backward::weightsBackward);
+            ConvGeometry merged = g.withGroups(g.groups / widen);
+            convolution_backward_weights.primitive_desc bwdWPd = weightsBackward(merged);
             bwdWWeiMd = new Descs(merged).weiMd;
             wideWeightShape = merged.weightShape();
             bwdWeights = new convolution_backward_weights(bwdWPd);
@@ -408,9 +391,26 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                             d.anyDst, d.strides, d.dilates, d.pad, d.padR), OneDnn.attr(), ENGINE, d.plainForward());
         }
 
-        /** Whether {@code wider} neighbouring groups may be merged into one for a backward primitive. */
-        private static boolean mergeable(ConvGeometry g, int wider) {
-            return g.groups % wider == 0 && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP && !noWidening();
+        /**
+         * Neighbouring groups one backward primitive ({@code pd} builds it for a geometry) merges into one:
+         * {@code forcedMerge} if above 1; else the fewest that give a direct kernel where oneDNN's own
+         * choice for {@code g} is im2col + GEMMs; else 1 (none).
+         */
+        private static int groupsToMerge(ConvGeometry g, int forcedMerge,
+                                         Function<ConvGeometry, ? extends primitive_desc_base> pd) {
+            if (forcedMerge > 1) {
+                return forcedMerge;
+            }
+            if (noWidening() || !isGemm(pd.apply(g))) {
+                return 1;
+            }
+            for (int wider = 2; g.groups % wider == 0 && g.inChannels / g.groups * wider <= MAX_WIDENED_GROUP;
+                 wider *= 2) {
+                if (!isGemm(pd.apply(g.withGroups(g.groups / wider)))) {
+                    return wider;
+                }
+            }
+            return 1;
         }
 
         private static boolean isGemm(primitive_desc_base pd) {
