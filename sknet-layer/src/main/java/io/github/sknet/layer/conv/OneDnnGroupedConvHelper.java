@@ -315,10 +315,10 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
 
     /** The backward-data and backward-weights primitives of one geometry, with the staging of their arguments. */
     private static final class Backward implements AutoCloseable {
-        /** Widest group (channels in) the backward-weights search merges groups up to. */
+        /** Widest group (channels in) the backward primitives' search merges groups up to. */
         private static final int MAX_WIDENED_GROUP = 16;
 
-        final memory.desc srcMd, weiMd, dstMd, bwdDataWeiMd, bwdWWeiMd;
+        final memory.desc srcMd, dstMd, bwdDataWeiMd, bwdWWeiMd;
         final primitive bwdData, bwdWeights;
         final memory.desc bwdDataScratchpad, bwdWScratchpad; // null where none is needed
         final Staging bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst, bwdWDiffWei;
@@ -335,7 +335,6 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
             this.g = g;
             Descs d = new Descs(g);
             srcMd = d.srcMd;
-            weiMd = d.weiMd;
             dstMd = d.dstMd;
             if (forcedMerge > 1 && g.groups % forcedMerge != 0) {
                 throw new IllegalArgumentException(forcedMerge + " groups merged do not divide " + g);
