@@ -428,34 +428,38 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
          * (itself an offset view) were not reliable.
          */
         void takeDiagonalBlocks(INDArray wideDw, INDArray dw) {
-            int outPer = (int) (g.outChannels / g.groups), inPer = (int) (g.inChannels / g.groups), taps = g.kH * g.kW;
-            float[] wide = wideDw.data().asFloat(); // our own fresh c-ordered array: its buffer is its elements
             float[] out = new float[(int) dw.length()];
-            int wideRow = widen * inPer * taps; // one output channel of a merged group
-            for (int grp = 0; grp < g.groups; grp++) {
-                int m = grp / widen, j = grp % widen;
-                for (int o = 0; o < outPer; o++) {
-                    int from = ((m * widen + j) * outPer + o) * wideRow + j * inPer * taps;
-                    System.arraycopy(wide, from, out, (grp * outPer + o) * inPer * taps, inPer * taps);
-                }
-            }
+            // our own fresh c-ordered array: its buffer is its elements
+            copyDiagonalBlocks(widen, out, wideDw.data().asFloat(), false);
             dw.assign(Nd4j.createFromArray(out).reshape(dw.shape()));
         }
 
         /** The weights of the data gradient's merged groups: group m's block j is group m * k + j's weights. */
         INDArray blockDiagonalWeights(INDArray w) {
-            int outPer = (int) (g.outChannels / g.groups), inPer = (int) (g.inChannels / g.groups), taps = g.kH * g.kW;
             float[] own = w.dup('c').data().asFloat(); // a fresh c-ordered copy: its buffer is its elements
             float[] wide = new float[own.length * widenData];
-            int wideRow = widenData * inPer * taps;
+            copyDiagonalBlocks(widenData, own, wide, true);
+            return Nd4j.createFromArray(wide).reshape(g.withGroups(g.groups / widenData).weightShape());
+        }
+
+        /**
+         * Between per-group weights {@code [out, in / groups, kH, kW]} and those of k groups merged into one
+         * {@code [out, k * in / groups, kH, kW]}: group m * k + j is block j of merged group m's diagonal.
+         */
+        private void copyDiagonalBlocks(int k, float[] narrow, float[] wide, boolean intoWide) {
+            int outPer = (int) (g.outChannels / g.groups), block = (int) (g.inChannels / g.groups) * g.kH * g.kW;
+            int wideRow = k * block; // one output channel of a merged group
             for (int grp = 0; grp < g.groups; grp++) {
-                int m = grp / widenData, j = grp % widenData;
+                int m = grp / k, j = grp % k;
                 for (int o = 0; o < outPer; o++) {
-                    int to = ((m * widenData + j) * outPer + o) * wideRow + j * inPer * taps;
-                    System.arraycopy(own, (grp * outPer + o) * inPer * taps, wide, to, inPer * taps);
+                    int w = ((m * k + j) * outPer + o) * wideRow + j * block, n = (grp * outPer + o) * block;
+                    if (intoWide) {
+                        System.arraycopy(narrow, n, wide, w, block);
+                    } else {
+                        System.arraycopy(wide, w, narrow, n, block);
+                    }
                 }
             }
-            return Nd4j.createFromArray(wide).reshape(g.withGroups(g.groups / widenData).weightShape());
         }
 
         @Override
