@@ -39,9 +39,58 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     private INDArray reluMask;
     /** oneDNN's batch normalisation may run: chosen once, when the layer is created ({@link Helpers}). */
     private final boolean helper = Helpers.enabled() && OneDnn.isAvailable();
+    /** Whether inference passes reuse {@link #keptScaleShift} ({@link #keepInferenceScaleShift}). */
+    private boolean keep;
+    /** {scale, shift} of the running statistics, outside workspaces; null until a pass needs them. */
+    private INDArray[] keptScaleShift;
 
     public BatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    /**
+     * Whether inference passes may reuse the per-channel scale and shift computed from the parameters
+     * and running statistics instead of computing them on every pass. Dropped by every training pass
+     * and every parameter setter of this layer; writes straight into the parameter arrays (e.g.
+     * {@code ComputationGraph.setParams}) are not seen: call {@link #parametersChanged} after them.
+     */
+    public void keepInferenceScaleShift(boolean keep) {
+        this.keep = keep;
+        keptScaleShift = null;
+    }
+
+    /** Drops the kept scale and shift (see {@link #keepInferenceScaleShift}). */
+    public void parametersChanged() {
+        keptScaleShift = null;
+    }
+
+    /** Whether a kept scale and shift is held now (for tests). */
+    boolean holdsKeptScaleShift() {
+        return keptScaleShift != null;
+    }
+
+    @Override
+    public void setParams(INDArray params) {
+        super.setParams(params);
+        parametersChanged();
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        super.setParam(key, val);
+        parametersChanged();
+    }
+
+    @Override
+    public void setParamsViewArray(INDArray params) {
+        super.setParamsViewArray(params);
+        parametersChanged();
+    }
+
+    @Override
+    public void setParamTable(java.util.Map<String, INDArray> paramTable) {
+        super.setParamTable(paramTable);
+        parametersChanged();
     }
 
     @Override
@@ -66,6 +115,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         lastForwardTrained = training;
         lastForwardOneDnn = oneDnn;
         if (training) {
+            parametersChanged(); // the running statistics, and after the step gamma and beta, change
             long count = checkCount(x);
             long c = x.size(1);
             // kept for backprop: the INPUT workspace outlives the forward pass's working memory
@@ -165,12 +215,26 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     /**
      * {scale, shift} per channel for the statistics of the last forward pass, computed on the heap: as
      * ND4J ops they were eight small native calls per layer and pass, ~7% of SKNet-50's inference time.
+     * Kept between inference passes if {@link #keepInferenceScaleShift} (computing them was still ~6 ms
+     * of a batch-1 SKNet-50 pass at 224, 25 ms of its first).
      */
     private INDArray[] scaleAndShift() {
-        double[] gamma = getParam(BatchNormParamInitializer.GAMMA).toDoubleVector();
-        double[] beta = getParam(BatchNormParamInitializer.BETA).toDoubleVector();
-        double[] mean = lastMean().toDoubleVector();
-        double[] var = lastVar().toDoubleVector();
+        if (!keep || lastForwardTrained) {
+            return computeScaleAndShift();
+        }
+        if (keptScaleShift == null) {
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                keptScaleShift = computeScaleAndShift();
+            }
+        }
+        return keptScaleShift;
+    }
+
+    private INDArray[] computeScaleAndShift() {
+        double[] gamma = HeapArrays.read(getParam(BatchNormParamInitializer.GAMMA));
+        double[] beta = HeapArrays.read(getParam(BatchNormParamInitializer.BETA));
+        double[] mean = HeapArrays.read(lastMean());
+        double[] var = HeapArrays.read(lastVar());
         double eps = layerConf().getEps();
         double[] scale = new double[gamma.length], shift = new double[gamma.length];
         for (int c = 0; c < gamma.length; c++) {

@@ -6,7 +6,6 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.HeapArrays;
 
@@ -37,7 +36,7 @@ public final class SKAttention {
     public static INDArray softmaxOverBranches(INDArray logits, int branches, long channels) {
         long n = logits.size(0);
         int c = (int) channels;
-        double[] z = Nd4j.toFlattened('c', logits).toDoubleVector();
+        double[] z = HeapArrays.read(logits);
         double[] a = new double[z.length];
         for (int s = 0; s < n; s++) {
             int base = s * branches * c;

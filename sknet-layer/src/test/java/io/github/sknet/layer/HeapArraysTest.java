@@ -1,0 +1,51 @@
+package io.github.sknet.layer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The bulk copies between the heap and ND4J: views, orders and types as layers meet them. */
+class HeapArraysTest {
+    private static final INDArray FLAT = Nd4j.linspace(0, 59, 60).castTo(DataType.FLOAT).reshape(1, 60);
+
+    @Test
+    void readsAViewOfFlatParametersFromItsOwnFirstElement() {
+        INDArray view = FLAT.get(NDArrayIndex.point(0), NDArrayIndex.interval(20, 30));
+        assertArrayEquals(view.toDoubleVector(), HeapArrays.read(view));
+        assertEquals(20.0, HeapArrays.read(view)[0]);
+    }
+
+    @Test
+    void readsStridedAndFortranOrderedArraysInCOrder() {
+        INDArray m = FLAT.reshape(6, 10);
+        INDArray column = m.getColumn(3);
+        assertArrayEquals(column.toDoubleVector(), HeapArrays.read(column));
+        INDArray transposed = m.transpose();
+        assertArrayEquals(Nd4j.toFlattened('c', transposed).toDoubleVector(), HeapArrays.read(transposed));
+        INDArray f = m.dup('f');
+        assertArrayEquals(Nd4j.toFlattened('c', m).toDoubleVector(), HeapArrays.read(f));
+    }
+
+    @Test
+    void readsOtherTypes() {
+        INDArray d = FLAT.castTo(DataType.DOUBLE).get(NDArrayIndex.point(0), NDArrayIndex.interval(5, 9));
+        assertArrayEquals(new double[] {5, 6, 7, 8}, HeapArrays.read(d));
+    }
+
+    @Test
+    void writesInTheRequestedTypeAndShape() {
+        double[] v = {1.5, -2, 3.25, 4, 5, 6};
+        INDArray f = HeapArrays.of(v, DataType.FLOAT, 2, 3);
+        assertEquals(DataType.FLOAT, f.dataType());
+        assertArrayEquals(new long[] {2, 3}, f.shape());
+        assertArrayEquals(v, HeapArrays.read(f));
+        INDArray d = HeapArrays.of(v, DataType.DOUBLE, 3, 2);
+        assertEquals(DataType.DOUBLE, d.dataType());
+        assertEquals(-2.0, d.getDouble(0, 1));
+    }
+}
