@@ -39,7 +39,8 @@ final class FoldBn {
     /**
      * The graph {@code predict}, {@code evaluate} and {@code bench} (inference) run: folded if {@code fold},
      * its workspaces sized after one pass (a short run would otherwise spend its first ~15 passes learning
-     * them), its convolutions' weights converted for oneDNN once instead of on every pass.
+     * them), its convolutions' weights converted for oneDNN, and its BatchNorms' scale and shift computed,
+     * once instead of on every pass.
      */
     static ComputationGraph forInference(ComputationGraph loaded, boolean fold) {
         return InferenceWeights.keep(WorkspaceLearning.settleAfterOnePass(apply(loaded, fold)));

@@ -31,7 +31,7 @@ public final class HeapArrays {
     /** The elements of {@code a} in c order, as doubles. */
     public static double[] read(INDArray a) {
         if (a.dataType() != DataType.FLOAT) {
-            return a.toDoubleVector();
+            return Nd4j.toFlattened('c', a).toDoubleVector();
         }
         // a view's buffer starts at the view's first element; a dense copy makes any other view one
         INDArray dense = a.elementWiseStride() == 1 && a.ordering() == 'c' && a.data().length() == a.length()

@@ -35,6 +35,9 @@ class HeapArraysTest {
     void readsOtherTypes() {
         INDArray d = FLAT.castTo(DataType.DOUBLE).get(NDArrayIndex.point(0), NDArrayIndex.interval(5, 9));
         assertArrayEquals(new double[] {5, 6, 7, 8}, HeapArrays.read(d));
+        INDArray matrix = FLAT.castTo(DataType.DOUBLE).reshape(3, 20).get(NDArrayIndex.interval(1, 3),
+                NDArrayIndex.interval(0, 2));
+        assertArrayEquals(new double[] {20, 21, 40, 41}, HeapArrays.read(matrix));
     }
 
     @Test

@@ -30,6 +30,8 @@ import io.github.sknet.app.Args;
 import io.github.sknet.app.CliException;
 import io.github.sknet.layer.conv.ConvGeometry;
 import io.github.sknet.layer.conv.GroupedConvHelper;
+import io.github.sknet.layer.graph.InferenceWeights;
+import io.github.sknet.layer.graph.WorkspaceLearning;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.samediff.Helpers;
 import io.github.sknet.layer.sk.SKConv;
@@ -196,7 +198,10 @@ public final class SKConvBenchmark {
         }
         ComputationGraph g = new ComputationGraph(gb.build());
         g.init();
-        return g;
+        // set up as predict and train set up theirs: workspaces sized after one pass; for inference, the
+        // convolutions' converted weights and the BatchNorms' scale and shift kept between passes
+        WorkspaceLearning.settleAfterOnePass(g);
+        return loss == Loss.NONE ? InferenceWeights.keep(g) : g;
     }
 
     private static void row(String name, double ms, Double torchMs, double specMs) {
