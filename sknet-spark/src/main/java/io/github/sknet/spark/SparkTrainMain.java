@@ -152,16 +152,25 @@ public final class SparkTrainMain {
                 .scaleLearningRate(!a.noLrScaling()).sharedNetwork(null, null, a.sharedPort()).build();
         trainer.fit(train);
         for (int e = 0; e < a.epochs(); e++) {
-            System.out.printf(Locale.ROOT, "epoch %d/%d: score %.4f, %.1f s%n", e + 1, a.epochs(),
-                    trainer.epochScores().get(e), trainer.epochSeconds().get(e));
+            printLine("epoch %d/%d: score %.4f, %.1f s", e + 1, a.epochs(), trainer.epochScores().get(e),
+                    trainer.epochSeconds().get(e));
         }
         if (heldOut != null) {
             Evaluation ev = trainer.evaluate(heldOut);
-            System.out.printf(Locale.ROOT, "held-out accuracy: %.4f%n", ev.accuracy());
+            printLine("held-out accuracy: %.4f", ev.accuracy());
         }
         trainer.save(a.out(), classes);
         System.out.println("wrote " + a.out());
         train.unpersist();
         return 0;
+    }
+
+    /**
+     * One line to stdout in one write. {@code printf} writes (and, System.out flushing on every write, sends)
+     * each piece of the format on its own, so Spark's log on stderr, when both go to one file, could land
+     * in the middle of the line.
+     */
+    private static void printLine(String format, Object... args) {
+        System.out.print(String.format(Locale.ROOT, format, args) + System.lineSeparator());
     }
 }

@@ -161,18 +161,54 @@ class StandaloneClusterTest {
         }
     }
 
-    /** Waits for the driver to log the end of the first epoch, then kills worker 0's executor. */
+    /**
+     * After the driver has logged the end of the first epoch, kills worker 0's executor while the driver has a
+     * training task running on it: a killed executor fails a task only if it was running one, and between
+     * training stages (short stages of counts and broadcasts) it often is not. If the task had ended before the
+     * kill, the worker's next executor is killed the same way, up to five times.
+     */
     private void killAnExecutorDuringTheSecondEpoch(Process driver, Path log) throws Exception {
+        DriverTaskLog tasks = new DriverTaskLog(log, "epoch 1/" + EPOCHS + ":");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-        while (!Files.readString(log).contains("epoch 1/" + EPOCHS + ":")) {
-            assertTrue(driver.isAlive(), "the run is still going:\n" + SparkCluster.tail(log, 40));
-            assertTrue(System.nanoTime() < deadline, "the first epoch ends within 4 minutes");
-            Thread.sleep(200);
+        for (int kills = 0; kills < 5; kills++) {
+            String id;
+            while (true) {
+                assertTrue(driver.isAlive(), "the run is still going:\n" + SparkCluster.tail(log, 40));
+                assertTrue(System.nanoTime() < deadline, "a training task on worker 0 after the first epoch, within 4 "
+                        + "minutes:\n" + SparkCluster.tail(log, 40));
+                tasks.update();
+                List<ProcessHandle> executors = SparkCluster.executors(cluster.workers().get(0));
+                assertTrue(executors.size() <= 1, "worker 0 runs one executor at a time");
+                if (!executors.isEmpty() && tasks.markerSeen()) {
+                    id = executorId(executors.get(0));
+                    if (tasks.runsTrainingTask(id)) {
+                        executors.get(0).destroyForcibly();
+                        executors.get(0).onExit().get(30, TimeUnit.SECONDS);
+                        break;
+                    }
+                }
+                Thread.sleep(10);
+            }
+            // the driver sees the executor go, and says at once which of its tasks were lost with it
+            long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!tasks.lostExecutor(id)) {
+                assertTrue(System.nanoTime() < seen, "the driver saw executor " + id + " go:\n" + SparkCluster.tail(log, 40));
+                Thread.sleep(50);
+                tasks.update();
+            }
+            Thread.sleep(2000);
+            tasks.update();
+            if (tasks.taskLostWithExecutor()) {
+                return;
+            }
         }
-        List<ProcessHandle> executors = SparkCluster.executors(cluster.workers().get(0));
-        assertEquals(1, executors.size(), "worker 0 runs one executor");
-        executors.get(0).destroyForcibly();
-        executors.get(0).onExit().get(30, TimeUnit.SECONDS);
+        throw new AssertionError("five executors killed, none while running a task:\n" + SparkCluster.tail(log, 40));
+    }
+
+    private static String executorId(ProcessHandle executor) {
+        Matcher m = Pattern.compile("--executor-id (\\S+)").matcher(executor.info().commandLine().orElse(""));
+        assertTrue(m.find(), "an executor's command line names its id: " + executor.info().commandLine());
+        return m.group(1);
     }
 
     private Run submit(String name, List<String> extraConf, String... extraArgs) throws Exception {
