@@ -45,11 +45,13 @@ public final class OneDnnElementwise {
 
     /**
      * {@code y = x * scale[c] + shift[c]}, then ReLU if asked: batch normalisation with known statistics.
-     * x and y [N, C, H, W]; scale and shift hold C values.
+     * x and y [N, C, H, W]; scale and shift hold C values. Declines maps of one pixel in a batch of more
+     * than one: there oneDNN 2.5's per-channel post-op addition gave wrong values (SKNet-50's last stage at
+     * 32x32 input, batch 2: errors up to 6.8; {@code OneDnnElementwiseTest}).
      */
     public static boolean scaleShift(INDArray x, INDArray scale, INDArray shift, boolean relu, INDArray y) {
         if (x.rank() != 4 || !fit(x, scale, shift, y) || !x.equalShapes(y) || scale.length() != x.size(1)
-                || shift.length() != x.size(1)) {
+                || shift.length() != x.size(1) || x.size(0) > 1 && x.size(2) * x.size(3) == 1) {
             return false;
         }
         Primitive p = primitive(new Key(Kind.SCALE_SHIFT, x.shape(), relu, false));
