@@ -33,15 +33,61 @@ public final class HeapArrays {
         if (a.dataType() != DataType.FLOAT) {
             return Nd4j.toFlattened('c', a).toDoubleVector();
         }
-        // a view's buffer starts at the view's first element; a dense copy makes any other view one
-        INDArray dense = a.elementWiseStride() == 1 && a.ordering() == 'c' && a.data().length() == a.length()
-                ? a : a.dup('c');
-        float[] f = new float[(int) dense.length()];
-        new FloatPointer(dense.data().addressPointer()).get(f);
+        float[] f = readFloats(a);
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];
         }
         return d;
+    }
+
+    /** The elements of float32 {@code a} in c order. */
+    public static float[] readFloats(INDArray a) {
+        requireFloat(a);
+        if (a.rank() == 2 && a.ordering() == 'f' && ownsBuffer(a)) { // a dense layer's output
+            float[] columns = new float[(int) a.length()];
+            new FloatPointer(a.data().addressPointer()).get(columns);
+            int rows = (int) a.size(0), cols = (int) a.size(1);
+            float[] f = new float[columns.length];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    f[r * cols + c] = columns[c * rows + r];
+                }
+            }
+            return f;
+        }
+        // a view's buffer starts at the view's first element; a dense copy makes any other view one
+        INDArray dense = isWhole(a) ? a : a.dup('c');
+        float[] f = new float[(int) dense.length()];
+        new FloatPointer(dense.data().addressPointer()).get(f);
+        return f;
+    }
+
+    /**
+     * Writes {@code values}, in c order, into float32 {@code a}: a dense c-ordered array whose buffer starts
+     * at its first element (a new array, or a contiguous view such as a matrix's row).
+     */
+    public static void write(float[] values, INDArray a) {
+        requireFloat(a);
+        if (!isWhole(a) || a.length() != values.length) {
+            throw new IllegalArgumentException("HeapArrays.write: needs a dense c-ordered array of " + values.length
+                    + " elements, got " + a.shapeInfoToString());
+        }
+        new FloatPointer(a.data().addressPointer()).put(values);
+    }
+
+    private static boolean isWhole(INDArray a) {
+        return a.ordering() == 'c' && ownsBuffer(a);
+    }
+
+    /** Dense in its own order, its buffer starting at its first element. */
+    private static boolean ownsBuffer(INDArray a) {
+        return a.elementWiseStride() == 1 && a.data().length() == a.length();
+    }
+
+    private static void requireFloat(INDArray a) {
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("HeapArrays: expects float32, got " + a.dataType());
+        }
     }
 }

@@ -2,6 +2,8 @@ package io.github.sknet.layer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -50,5 +52,38 @@ class HeapArraysTest {
         INDArray d = HeapArrays.of(v, DataType.DOUBLE, 3, 2);
         assertEquals(DataType.DOUBLE, d.dataType());
         assertEquals(-2.0, d.getDouble(0, 1));
+    }
+
+    @Test
+    void writesFloatsIntoAWholeArrayInCOrder() {
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, 2, 3);
+        HeapArrays.write(new float[] {1, 2, 3, 4, 5, -6}, a);
+        assertEquals(3f, a.getFloat(0, 2));
+        assertEquals(-6f, a.getFloat(1, 2));
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, -6}, HeapArrays.readFloats(a));
+    }
+
+    @Test
+    void writesIntoAContiguousViewInPlace() {
+        INDArray m = FLAT.dup().reshape(6, 10);
+        HeapArrays.write(new float[] {-1, -2, -3, -4, -5, -6, -7, -8, -9, -10}, m.getRow(2));
+        assertEquals(19f, m.getFloat(1, 9));
+        assertEquals(-1f, m.getFloat(2, 0));
+        assertEquals(-10f, m.getFloat(2, 9));
+        assertEquals(30f, m.getFloat(3, 0));
+    }
+
+    @Test
+    void refusesToWriteIntoAStridedViewAWrongLengthOrAnotherType() {
+        INDArray m = FLAT.dup().reshape(6, 10);
+        INDArray column = m.getColumn(3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HeapArrays.write(new float[6], column));
+        assertTrue(e.getMessage().contains("dense c-ordered array of 6 elements"), e.getMessage());
+        assertEquals(13f, m.getFloat(1, 3)); // untouched
+        assertThrows(IllegalArgumentException.class,
+                () -> HeapArrays.write(new float[5], Nd4j.createUninitialized(DataType.FLOAT, 6)));
+        assertThrows(IllegalArgumentException.class,
+                () -> HeapArrays.write(new float[6], Nd4j.createUninitialized(DataType.DOUBLE, 6)));
     }
 }

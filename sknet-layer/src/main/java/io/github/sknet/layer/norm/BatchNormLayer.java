@@ -32,10 +32,13 @@ import io.github.sknet.layer.samediff.Helpers;
  * between the passes and rebuild what backprop needs from the layer's input.
  */
 public class BatchNormLayer extends BaseLayer<BatchNorm> {
+    /** The largest {@code [N, C]} input that inference normalises on the heap ({@link #onHeap}). */
+    static final int HEAP_MAX_VALUES = 1 << 16;
     private INDArray batchMean;
     private INDArray batchVar;
     private boolean lastForwardTrained;
     private boolean lastForwardOneDnn;
+    private boolean lastForwardOnHeap;
     private INDArray reluMask;
     /** oneDNN's batch normalisation may run: chosen once, when the layer is created ({@link Helpers}). */
     private final boolean helper = Helpers.enabled() && OneDnn.isAvailable();
@@ -62,6 +65,11 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
     /** Drops the kept scale and shift (see {@link #keepInferenceScaleShift}). */
     public void parametersChanged() {
         keptScaleShift = null;
+    }
+
+    /** Whether the last forward pass ran on the heap ({@link #onHeap}; for tests). */
+    boolean lastForwardOnHeap() {
+        return lastForwardOnHeap;
     }
 
     /** Whether a kept scale and shift is held now (for tests). */
@@ -141,6 +149,11 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         if (oneDnn) {
             return y;
         }
+        lastForwardOnHeap = !training && onHeap(x, afn, relu);
+        if (lastForwardOnHeap) {
+            affineOnHeap(x, relu, y);
+            return y;
+        }
         affine(x, y);
         return afn instanceof ActivationIdentity ? y : afn.getActivation(y, training);
     }
@@ -203,6 +216,30 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
             }
         }
         return reluMask;
+    }
+
+    /**
+     * Whether inference runs on the heap: small float32 {@code [N, C]} inputs (the SK attention's, of a
+     * few thousand values) with an identity or ReLU activation. As ND4J ops, two broadcasts and the
+     * ReLU, they were three native calls of ~50-100 us each per layer and pass.
+     */
+    private boolean onHeap(INDArray x, IActivation afn, boolean relu) {
+        return helper && x.rank() == 2 && x.dataType() == DataType.FLOAT && x.length() <= HEAP_MAX_VALUES
+                && (relu || afn instanceof ActivationIdentity);
+    }
+
+    /** {@link #affine} (and the ReLU) on the heap, in float32 as ND4J computes it: the same values. */
+    private void affineOnHeap(INDArray x, boolean relu, INDArray y) {
+        INDArray[] ss = scaleAndShift();
+        float[] scale = HeapArrays.readFloats(ss[0]);
+        float[] shift = HeapArrays.readFloats(ss[1]);
+        float[] v = HeapArrays.readFloats(x);
+        int c = scale.length;
+        for (int i = 0; i < v.length; i++) {
+            float z = v[i] * scale[i % c] + shift[i % c];
+            v[i] = relu && z < 0f ? 0f : z;
+        }
+        HeapArrays.write(v, y);
     }
 
     /** z = gamma * (x - mean) * invStd + beta = x * scale + shift, with the statistics of the last forward pass. */

@@ -6,13 +6,15 @@ import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import io.github.sknet.layer.HeapArrays;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
 
 /**
  * The select step with the softmax on the heap (the logits are small; as ND4J ops it was eight native
- * calls per SKConv and pass) and the per-sample scaling as oneDNN element-wise passes where they fit
- * (accumulating into v in the same pass), else ND4J broadcasts.
+ * calls per SKConv and pass), the forward pass's per-branch weights cut from it there too, and the
+ * per-sample scaling as oneDNN element-wise passes where they fit (accumulating into v in the same
+ * pass), else ND4J broadcasts.
  */
 final class CpuSKSelectHelper implements SKSelectHelper {
     static final CpuSKSelectHelper INSTANCE = new CpuSKSelectHelper();
@@ -22,12 +24,12 @@ final class CpuSKSelectHelper implements SKSelectHelper {
 
     @Override
     public void forward(INDArray logits, INDArray[] u, INDArray v) {
-        int m = u.length;
-        INDArray a = SKAttention.softmaxOverBranches(logits.castTo(v.dataType()), m, u[0].size(1));
+        int m = u.length, n = (int) logits.size(0), c = (int) u[0].size(1);
+        double[] a = SKAttention.softmaxOverBranches(HeapArrays.read(logits), n, m, c);
         INDArray tmp = null;
         for (int i = 0; i < m; i++) {
             INDArray ui = u[i].castTo(v.dataType());
-            INDArray ai = branch(a, i);
+            INDArray ai = HeapArrays.of(branch(a, n, m, c, i), v.dataType(), n, c);
             if (!OneDnnElementwise.scalePerSample(ui, ai, i > 0, v)) {
                 if (i > 0 && tmp == null) {
                     tmp = Nd4j.createUninitialized(v.dataType(), ui.shape());
@@ -62,6 +64,15 @@ final class CpuSKSelectHelper implements SKSelectHelper {
         }
         INDArray weighted = a.mul(da).sum(true, 1).broadcast(a.shape());
         dLogits.assign(a.mul(da.subi(weighted)).reshape(dLogits.shape()));
+    }
+
+    /** Branch i's weights {@code [n, c]} of the softmax {@code [n, m, c]}: made on the heap, no native call. */
+    private static double[] branch(double[] a, int n, int m, int c, int i) {
+        double[] ai = new double[n * c];
+        for (int s = 0; s < n; s++) {
+            System.arraycopy(a, (s * m + i) * c, ai, s * c, c);
+        }
+        return ai;
     }
 
     private static INDArray branch(INDArray a, int i) {

@@ -35,8 +35,12 @@ public final class SKAttention {
      */
     public static INDArray softmaxOverBranches(INDArray logits, int branches, long channels) {
         long n = logits.size(0);
-        int c = (int) channels;
-        double[] z = HeapArrays.read(logits);
+        double[] a = softmaxOverBranches(HeapArrays.read(logits), (int) n, branches, (int) channels);
+        return HeapArrays.of(a, logits.dataType(), n, branches, channels);
+    }
+
+    /** The softmax over the branch index of {@code z}, {@code [n, branches, c]} in c order. */
+    static double[] softmaxOverBranches(double[] z, int n, int branches, int c) {
         double[] a = new double[z.length];
         for (int s = 0; s < n; s++) {
             int base = s * branches * c;
@@ -55,7 +59,7 @@ public final class SKAttention {
                 }
             }
         }
-        return HeapArrays.of(a, logits.dataType(), n, branches, c);
+        return a;
     }
 
     /** The attention of the SKConv called {@code name}. */
