@@ -2,17 +2,14 @@ package io.github.sknet.layer.norm;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import io.github.sknet.layer.samediff.Helpers;
 
 /**
  * Inference on maps of one pixel (SKNet-50's last stage at 32x32 input): with helpers the same as the ND4J
@@ -33,24 +30,7 @@ class BatchNormOnOnePixelMapsTest {
     }
 
     private static INDArray inference(boolean helpers, boolean relu, INDArray x, INDArray[] params) {
-        long c = x.size(1);
-        Helpers.setEnabled(helpers);
-        ComputationGraph g;
-        try {
-            g = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).graphBuilder()
-                    .addInputs("x").setInputTypes(InputType.convolutional(x.size(2), x.size(3), c))
-                    .addLayer("bn", new BatchNorm.Builder().nOut(c).activation(relu ? Activation.RELU : Activation.IDENTITY)
-                            .build(), "x")
-                    .setOutputs("bn").build());
-            g.init();
-        } finally {
-            Helpers.setEnabled(true);
-        }
-        String[] names = {BatchNormParamInitializer.GAMMA, BatchNormParamInitializer.BETA, BatchNormParamInitializer.MEAN,
-                BatchNormParamInitializer.VAR};
-        for (int i = 0; i < names.length; i++) {
-            g.getLayer("bn").getParam(names[i]).assign(params[i]);
-        }
-        return g.outputSingle(false, x);
+        return OneBatchNormGraph.of(helpers, relu, InputType.convolutional(x.size(2), x.size(3), x.size(1)), x.size(1),
+                params).outputSingle(false, x);
     }
 }

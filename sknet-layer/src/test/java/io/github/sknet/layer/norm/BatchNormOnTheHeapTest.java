@@ -4,18 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import io.github.sknet.layer.graph.InferenceWeights;
-import io.github.sknet.layer.samediff.Helpers;
 
 /**
  * Inference on small {@code [N, C]} inputs (the SK attention's BatchNorm) runs on the heap with helpers:
@@ -54,23 +51,6 @@ class BatchNormOnTheHeapTest {
     }
 
     private static ComputationGraph graph(boolean helpers, boolean relu, long c, INDArray[] params) {
-        Helpers.setEnabled(helpers);
-        ComputationGraph g;
-        try {
-            g = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).graphBuilder()
-                    .addInputs("x").setInputTypes(InputType.feedForward(c))
-                    .addLayer("bn", new BatchNorm.Builder().nOut(c).activation(relu ? Activation.RELU : Activation.IDENTITY)
-                            .build(), "x")
-                    .setOutputs("bn").build());
-            g.init();
-        } finally {
-            Helpers.setEnabled(true);
-        }
-        String[] names = {BatchNormParamInitializer.GAMMA, BatchNormParamInitializer.BETA, BatchNormParamInitializer.MEAN,
-                BatchNormParamInitializer.VAR};
-        for (int i = 0; i < names.length; i++) {
-            g.getLayer("bn").getParam(names[i]).assign(params[i]);
-        }
-        return g;
+        return OneBatchNormGraph.of(helpers, relu, InputType.feedForward(c), c, params);
     }
 }
