@@ -122,6 +122,7 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         float eps = (float) layerConf().getEps();
         lastForwardTrained = training;
         lastForwardOneDnn = oneDnn;
+        lastForwardOnHeap = !training && !oneDnn && onHeap(x, afn, relu);
         if (training) {
             parametersChanged(); // the running statistics, and after the step gamma and beta, change
             long count = checkCount(x);
@@ -149,7 +150,6 @@ public class BatchNormLayer extends BaseLayer<BatchNorm> {
         if (oneDnn) {
             return y;
         }
-        lastForwardOnHeap = !training && onHeap(x, afn, relu);
         if (lastForwardOnHeap) {
             affineOnHeap(x, relu, y);
             return y;
