@@ -38,6 +38,8 @@ final class BenchCommand {
             "            --warmup 20 for inference, 10 for train",
             "  (the first 5 passes are printed one by one; workspaces are sized after the first pass, as in",
             "  predict, evaluate and train; -Dsknet.workspaces=dl4j keeps DL4J's own learning, for comparison)",
+            "  (inference warms the process up while the model is built, as predict and evaluate do:",
+            "  -Dsknet.warmup=false in SKNET_JAVA_OPTS measures a cold first pass)",
             "  --threads T   ND4J threads (default: all cores; OMP_NUM_THREADS also sets it)",
             "  --samediff    run every layer's SameDiff definition (autodiff backward) instead of its helper",
             "                (oneDNN kernels, the CPU float32 default); BatchNorm has no SameDiff form and runs ND4J ops",
@@ -76,6 +78,8 @@ final class BenchCommand {
         if (a.has("--threads")) {
             Nd4j.getEnvironment().setMaxThreads(a.integer("--threads", 0, 1));
         }
+        // inference warms up as predict and evaluate do; training, as sknet train, does not
+        CommandWarmUp warmUp = mode.equals("inference") ? CommandWarmUp.start("bench", fold) : null;
         ComputationGraph built;
         try {
             built = SKNet.builder(v).numClasses(v.defaultClasses()).inputShape(3, size, size)
@@ -103,6 +107,9 @@ final class BenchCommand {
         System.out.printf("%s %s%s, batch %d, %dx%d, float32, %d threads available, %s%n", v.id(), mode,
                 fold ? " (BatchNorm folded)" : "", batch, size, size, Runtime.getRuntime().availableProcessors(),
                 Helpers.enabled() ? "helpers (oneDNN)" : "SameDiff definitions (helpers off)");
+        if (warmUp != null) {
+            System.out.println("process warm-up: " + warmUp.finish());
+        }
         long peakRss = 0;
         double[] warm = new double[warmup];
         for (int i = 0; i < warmup; i++) {

@@ -45,6 +45,7 @@ final class EvaluateCommand {
         boolean fold = FoldBn.wanted("evaluate", a);
         Path data = a.path("--data");
         int batch = a.integer("--batch", 64, 1);
+        CommandWarmUp warmUp = CommandWarmUp.start("evaluate", fold);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
         SKNetModelFile.Meta meta = ModelFiles.meta(modelFile, loaded);
         ImagePreprocessing prep = PredictCommand.preparation("evaluate", a, modelFile, meta);
@@ -70,6 +71,7 @@ final class EvaluateCommand {
             samples.add(new ImageFolder.Sample(s.file(), index.get(folderClasses.get(s.label()))));
         }
         ComputationGraph g = FoldBn.forInference(loaded, fold);
+        warmUp.finish();
         Trainer.Evaluated r;
         try {
             r = Trainer.evaluate(g, ImageFolderIterator.forEvaluation(samples, meta.classes(), batch, prep));

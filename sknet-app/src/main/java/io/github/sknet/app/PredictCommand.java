@@ -75,6 +75,7 @@ final class PredictCommand {
             Outputs.checkFile("predict", "--output", a.path("--output"), input, modelFile);
             x = readBatch(input, a.flag(ALLOW_NON_FINITE));
         }
+        CommandWarmUp warmUp = CommandWarmUp.start("predict", fold);
         ComputationGraph loaded = ModelFiles.load(modelFile, false);
         if (!npy && a.has("--output")) {
             throw CliException.usage("predict: --output applies to an .npy input; image inputs print their top-5");
@@ -86,6 +87,7 @@ final class PredictCommand {
         ComputationGraph g = FoldBn.forInference(loaded, fold);
         if (npy) {
             checkSize("predict", meta, x.size(2), x.size(3));
+            warmUp.finish();
             Npy.write(a.path("--output"), logits(g, x, batch));
             System.out.printf("wrote %s: float32 [%d, %d] logits%n", a.path("--output"), x.size(0), meta.classes().size());
             return 0;
@@ -104,6 +106,7 @@ final class PredictCommand {
                     throw CliException.failure("predict: " + e.getMessage(), e);
                 }
             }
+            warmUp.finish();
             INDArray l = logits(g, Nd4j.create(px, new long[] {chunk.size(), 3, side, side}, DataType.FLOAT), batch);
             INDArray prob = org.nd4j.linalg.ops.transforms.Transforms.softmax(l, true);
             for (int i = 0; i < chunk.size(); i++) {

@@ -330,4 +330,29 @@ class SknetCommandTest {
         }
         assertTrue(Helpers.enabled(), "bench --samediff must leave the helpers as it found them");
     }
+
+    /** Inference in {@code bench} reports the warm-up it ran, or that it is off; training runs none, as train. */
+    @Test
+    @Order(102)
+    void benchWarmsUpForInferenceOnly() {
+        String[] inference = {"bench", "--arch", "sknet_small", "--size", "16", "--batch", "2", "--iters", "1",
+                "--warmup", "0"};
+        Result on = sknet(inference);
+        assertEquals(0, on.code, on.err);
+        assertTrue(on.out.matches("(?s).*\\nprocess warm-up: [0-9]+ passes of a tiny SK network.*"), on.out);
+        assertFalse(on.err.contains("warm-up failed"), on.err);
+        Result train = sknet("bench", "--arch", "sknet_small", "--size", "16", "--batch", "2", "--iters", "1",
+                "--warmup", "0", "--mode", "train");
+        assertEquals(0, train.code, train.err);
+        assertFalse(train.out.contains("warm-up:"), train.out);
+        System.setProperty(CommandWarmUp.PROPERTY, "false");
+        Result off;
+        try {
+            off = sknet(inference);
+        } finally {
+            System.clearProperty(CommandWarmUp.PROPERTY);
+        }
+        assertEquals(0, off.code, off.err);
+        assertTrue(off.out.contains("process warm-up: off"), off.out);
+    }
 }
