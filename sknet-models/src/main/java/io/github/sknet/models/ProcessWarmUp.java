@@ -33,14 +33,19 @@ import io.github.sknet.layer.graph.WorkspaceLearning;
  * net.output(x);
  * </pre>
  *
- * <p>The network is {@link SKNetVariant#SKNET_SMALL} at 32x32, batch 1: the SK unit, grouped and 1x1
+ * <p>It runs until {@link #finish()}, at most {@value #PASSES} passes. The network is
+ * {@link SKNetVariant#SKNET_SMALL} at 32x32, batch 1: the SK unit, grouped and 1x1
  * convolutions, BatchNorm and the classifier, on its own thread's workspaces (closed at the end). It
  * changes nothing the caller's graph computes. A failure is kept, not thrown: the caller's work does not
  * depend on the warm-up.
  */
 public final class ProcessWarmUp {
-    /** Passes when not stopped earlier: enough for C1 to compile the per-layer glue (~200 calls a method). */
-    static final int PASSES = 10;
+    /**
+     * Passes when {@link #finish()} does not come first. Each one brings the per-layer glue closer to the
+     * calls after which C1 compiles it: SKNet-50 b1 224 in {@code bench} ran 19-46 before its model was
+     * built, and its own passes 2-5 were then within 1.3x of its median more often than after 10.
+     */
+    static final int PASSES = 100;
     private static final int SIZE = 32;
     private static ProcessWarmUp started;
 
