@@ -42,7 +42,7 @@ import io.github.sknet.layer.graph.WorkspaceLearning;
 public final class ProcessWarmUp {
     /**
      * Passes when {@link #finish()} does not come first. Each one brings the per-layer glue closer to the
-     * calls after which C1 compiles it: SKNet-50 b1 224 in {@code bench} ran 19-46 before its model was
+     * calls after which C1 compiles it: SKNet-50 b1 224 in {@code bench} ran 12-46 before its model was
      * built, and its own passes 2-5 were then within 1.3x of its median more often than after 10.
      */
     static final int PASSES = 100;
