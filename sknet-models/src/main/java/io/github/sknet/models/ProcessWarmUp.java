@@ -42,8 +42,8 @@ import io.github.sknet.layer.graph.WorkspaceLearning;
 public final class ProcessWarmUp {
     /**
      * Passes when {@link #finish()} does not come first. Each one brings the per-layer glue closer to the
-     * calls after which C1 compiles it: SKNet-50 b1 224 in {@code bench} ran 12-46 before its model was
-     * built, and its own passes 2-5 were then within 1.3x of its median more often than after 10.
+     * calls after which C1 compiles it, on a core that model loading leaves idle: SKNet-50 b1 224 in
+     * {@code bench} ran 12-46 before its model was built (a cap of 10 stopped it early).
      */
     static final int PASSES = 100;
     private static final int SIZE = 32;
