@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -28,6 +27,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
+import io.github.sknet.layer.linear.Linear;
 
 /**
  * SKNet in DL4J's zoo style, one builder for every {@link SKNetVariant}:
@@ -250,7 +250,7 @@ public final class SKNet extends ZooModel<SKNet> {
                 }
             }
             gb.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), h)
-                    .addLayer(LOGITS, new DenseLayer.Builder().nOut(numClasses).activation(Activation.IDENTITY)
+                    .addLayer(LOGITS, new Linear.Builder().nOut(numClasses).activation(Activation.IDENTITY)
                             .weightInit(WeightInit.XAVIER).build(), "avgpool")
                     .addLayer(OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                             .activation(Activation.SOFTMAX).build(), LOGITS)

@@ -3,8 +3,6 @@ package io.github.sknet.layer.conv;
 import java.util.Objects;
 import java.util.function.Function;
 
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
@@ -22,6 +20,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import io.github.sknet.layer.onednn.CallArguments;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.OneDnnElementwise;
 import io.github.sknet.layer.onednn.PrimitiveCache;
@@ -108,22 +107,19 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
                           OneDnnPreparedWeights kept) {
         Forward p = forwards.get(new ForwardKey(g, bias != null, relu), Forward::new);
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                memory dstUser = wrap(p.dstMd, y);
-                memory dst = Staging.target(p.dst, dstUser);
-                IntMemoryMap args = new IntMemoryMap();
-                args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, wrap(p.srcMd, x)));
-                memory userWeights = wrap(p.weiMd, w);
-                args.put(dnnl.DNNL_ARG_WEIGHTS, p.wei == null || kept == null ? Staging.in(p.wei, userWeights)
-                        : kept.in(p.wei, userWeights));
-                if (bias != null) {
-                    args.put(dnnl.DNNL_ARG_BIAS, wrap(p.biasMd, bias));
-                }
-                args.put(dnnl.DNNL_ARG_DST, dst);
-                p.fwd.execute(STREAM, OneDnn.withScratchpad(args, p.scratchpad));
-                Staging.out(p.dst, dstUser);
-                STREAM._wait();
+            long dstUser = OneDnn.address(y);
+            long userWeights = OneDnn.address(w);
+            CallArguments args = p.args;
+            args.put(dnnl.DNNL_ARG_SRC, Staging.desc(p.src, p.srcMd), Staging.in(p.src, OneDnn.address(x)));
+            args.put(dnnl.DNNL_ARG_WEIGHTS, Staging.desc(p.wei, p.weiMd), p.wei == null || kept == null
+                    ? Staging.in(p.wei, userWeights) : kept.in(p.wei, userWeights));
+            if (bias != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, p.biasMd, bias);
             }
+            args.put(dnnl.DNNL_ARG_DST, Staging.desc(p.dst, p.dstMd), Staging.target(p.dst, dstUser));
+            args.scratchpad(p.scratchpad).execute(p.fwd);
+            Staging.out(p.dst, dstUser);
+            STREAM._wait();
         }
     }
 
@@ -145,35 +141,35 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         // the merged groups' gradient: small (C x 16 x kH x kW at most), allocated where DL4J allocates now
         INDArray wideDw = p.widen == 1 ? null : Nd4j.createUninitialized(DataType.FLOAT, p.wideWeightShape);
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                memory dyUser = wrap(p.dstMd, dy);
-                memory dyStaged = null;
-                if (dx != null) {
-                    memory dxUser = wrap(p.srcMd, dx);
-                    IntMemoryMap data = new IntMemoryMap();
-                    dyStaged = Staging.in(p.bwdDataDiffDst, dyUser);
-                    data.put(dnnl.DNNL_ARG_DIFF_DST, dyStaged);
-                    INDArray dataWeights = p.widenData == 1 ? w : p.blockDiagonalWeights(w);
-                    data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.in(p.bwdDataWei, wrap(p.bwdDataWeiMd, dataWeights)));
-                    data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.bwdDataDiffSrc, dxUser));
-                    p.bwdData.execute(STREAM, OneDnn.withScratchpad(data, p.bwdDataScratchpad));
-                    Staging.out(p.bwdDataDiffSrc, dxUser);
-                }
+            long dyUser = OneDnn.address(dy);
+            long dyStaged = 0;
+            if (dx != null) {
+                long dxUser = OneDnn.address(dx);
+                CallArguments data = p.dataArgs;
+                dyStaged = Staging.in(p.bwdDataDiffDst, dyUser);
+                data.put(dnnl.DNNL_ARG_DIFF_DST, Staging.desc(p.bwdDataDiffDst, p.dstMd), dyStaged);
+                INDArray dataWeights = p.widenData == 1 ? w : p.blockDiagonalWeights(w);
+                data.put(dnnl.DNNL_ARG_WEIGHTS, Staging.desc(p.bwdDataWei, p.bwdDataWeiMd),
+                        Staging.in(p.bwdDataWei, OneDnn.address(dataWeights)));
+                data.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.desc(p.bwdDataDiffSrc, p.srcMd),
+                        Staging.target(p.bwdDataDiffSrc, dxUser));
+                data.scratchpad(p.bwdDataScratchpad).execute(p.bwdData);
+                Staging.out(p.bwdDataDiffSrc, dxUser);
+            }
 
-                INDArray dwTarget = p.widen == 1 ? dw : wideDw;
-                memory dwUser = wrap(p.bwdWWeiMd, dwTarget);
-                IntMemoryMap weights = new IntMemoryMap();
-                weights.put(dnnl.DNNL_ARG_SRC, Staging.in(p.bwdWSrc, wrap(p.srcMd, x)));
-                // the backward-data call left dy in the DST slot in this layout: no second reorder
-                weights.put(dnnl.DNNL_ARG_DIFF_DST, dyStaged != null && p.diffDstShared ? dyStaged
-                        : Staging.in(p.bwdWDiffDst, dyUser));
-                weights.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, Staging.target(p.bwdWDiffWei, dwUser));
-                p.bwdWeights.execute(STREAM, OneDnn.withScratchpad(weights, p.bwdWScratchpad));
-                Staging.out(p.bwdWDiffWei, dwUser);
-                STREAM._wait();
-                if (p.widen > 1) {
-                    p.takeDiagonalBlocks(wideDw, dw);
-                }
+            long dwUser = OneDnn.address(p.widen == 1 ? dw : wideDw);
+            CallArguments weights = p.weightsArgs;
+            weights.put(dnnl.DNNL_ARG_SRC, Staging.desc(p.bwdWSrc, p.srcMd), Staging.in(p.bwdWSrc, OneDnn.address(x)));
+            // the backward-data call left dy in the DST slot in this layout: no second reorder
+            weights.put(dnnl.DNNL_ARG_DIFF_DST, Staging.desc(p.bwdWDiffDst, p.dstMd),
+                    dx != null && p.diffDstShared ? dyStaged : Staging.in(p.bwdWDiffDst, dyUser));
+            weights.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, Staging.desc(p.bwdWDiffWei, p.bwdWWeiMd),
+                    Staging.target(p.bwdWDiffWei, dwUser));
+            weights.scratchpad(p.bwdWScratchpad).execute(p.bwdWeights);
+            Staging.out(p.bwdWDiffWei, dwUser);
+            STREAM._wait();
+            if (p.widen > 1) {
+                p.takeDiagonalBlocks(wideDw, dw);
             }
         }
     }
@@ -201,10 +197,6 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         if (relu) {
             Transforms.relu(y, false);
         }
-    }
-
-    private static memory wrap(memory.desc md, INDArray a) {
-        return OneDnn.wrap(md, a);
     }
 
     /** What a forward primitive is built for: the geometry, and whether bias and ReLU run inside it. */
@@ -278,6 +270,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         final primitive fwd;
         final memory.desc scratchpad; // null where none is needed
         final Staging src, wei, dst;
+        final CallArguments args = new CallArguments();
 
         Forward(ForwardKey k) {
             Descs d = new Descs(k.g);
@@ -307,6 +300,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         @Override
         public void close() {
             fwd.close();
+            args.close();
             for (Staging s : new Staging[] {src, wei, dst}) {
                 Staging.close(s);
             }
@@ -329,6 +323,7 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         final long[] wideWeightShape;
         /** Groups merged per backward-data group (1: none): that primitive reads block-diagonal weights. */
         final int widenData;
+        final CallArguments dataArgs = new CallArguments(), weightsArgs = new CallArguments();
         private final ConvGeometry g;
 
         Backward(ConvGeometry g, int forcedMerge) {
@@ -466,6 +461,8 @@ public final class OneDnnGroupedConvHelper implements GroupedConvHelper {
         public void close() {
             bwdData.close();
             bwdWeights.close();
+            dataArgs.close();
+            weightsArgs.close();
             for (Staging s : new Staging[] {bwdDataDiffDst, bwdDataWei, bwdDataDiffSrc, bwdWSrc, bwdWDiffDst,
                     bwdWDiffWei}) {
                 Staging.close(s);

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.dnnl.memory;
 
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.Staging;
@@ -14,8 +13,7 @@ import io.github.sknet.layer.onednn.Staging;
  * One layer's weights in the blocked layouts oneDNN's forward primitives chose for them (usually one;
  * one per layout where the layer runs at several input sizes). Filled on first use after
  * {@link #invalidate}; callers hold {@link OneDnn#LOCK}. The buffers are raw native memory freed when
- * this object is collected: the calls run inside a {@code PointerScope}, which would free any JavaCPP
- * pointer made during them.
+ * this object is collected.
  */
 final class OneDnnPreparedWeights implements PreparedWeights {
     private static final int ALIGN = 64;
@@ -35,8 +33,8 @@ final class OneDnnPreparedWeights implements PreparedWeights {
         });
     }
 
-    /** The weights as {@code staging} lays them out: kept from an earlier call, or reordered from {@code user} now. */
-    memory in(Staging staging, memory user) {
+    /** Where the weights are as {@code staging} lays them out: kept from an earlier call, or reordered from {@code user} now. */
+    long in(Staging staging, long user) {
         assert Thread.holdsLock(OneDnn.LOCK);
         Kept k = kept.stream().filter(c -> c.staging.sameLayout(staging)).findFirst().orElse(null);
         if (k == null) {
@@ -53,8 +51,7 @@ final class OneDnnPreparedWeights implements PreparedWeights {
             k.filled = true;
             conversions++;
         }
-        // a fresh view each call: the caller's PointerScope closes it, the buffer stays ours
-        return staging.in(user, new At(k.address, staging.bytes()), refill);
+        return staging.in(user, k.address, refill);
     }
 
     @Override

@@ -24,6 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.linear.Linear;
 import io.github.sknet.layer.norm.BatchNorm;
 import io.github.sknet.layer.norm.BatchNormParamInitializer;
 
@@ -266,7 +267,8 @@ public final class BatchNormFolding {
         if (l != null && l.getClass() == GroupedConv2D.class) {
             return ((GroupedConv2D) l).getActivationFn() instanceof ActivationIdentity;
         }
-        boolean dense = l != null && l.getClass() == DenseLayer.class && !((DenseLayer) l).hasLayerNorm();
+        boolean dense = l != null && (l.getClass() == DenseLayer.class || l.getClass() == Linear.class)
+                && !((DenseLayer) l).hasLayerNorm();
         return dense && ((BaseLayer) l).getActivationFn() instanceof ActivationIdentity;
     }
 

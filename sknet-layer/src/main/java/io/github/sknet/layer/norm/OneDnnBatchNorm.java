@@ -4,15 +4,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.batch_normalization_backward;
 import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import io.github.sknet.layer.onednn.CallArguments;
 import io.github.sknet.layer.onednn.OneDnn;
 import io.github.sknet.layer.onednn.ScratchArena;
 import io.github.sknet.layer.onednn.Staging;
@@ -48,17 +47,15 @@ final class OneDnnBatchNorm {
                          INDArray var, INDArray workspace) {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = common(p, x, scaleShift, mean, var);
-                memory yUser = OneDnn.wrap(p.dataMd, y);
-                args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
-                if (relu) {
-                    args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
-                }
-                p.fwdTrain.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.fwdTrainScratchpad));
-                Staging.out(p.dst, yUser);
-                OneDnn.stream()._wait();
+            CallArguments args = common(p, p.fwdTrainArgs, x, scaleShift, mean, var);
+            long yUser = OneDnn.address(y);
+            args.put(dnnl.DNNL_ARG_DST, Staging.desc(p.dst, p.dataMd), Staging.target(p.dst, yUser));
+            if (relu) {
+                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, workspace.data().addressPointer().address());
             }
+            args.scratchpad(p.fwdTrainScratchpad).execute(p.fwdTrain);
+            Staging.out(p.dst, yUser);
+            OneDnn.stream()._wait();
         }
     }
 
@@ -67,14 +64,12 @@ final class OneDnnBatchNorm {
                           INDArray y) {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = common(p, x, scaleShift, mean, var);
-                memory yUser = OneDnn.wrap(p.dataMd, y);
-                args.put(dnnl.DNNL_ARG_DST, Staging.target(p.dst, yUser));
-                p.fwdStats.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.fwdStatsScratchpad));
-                Staging.out(p.dst, yUser);
-                OneDnn.stream()._wait();
-            }
+            CallArguments args = common(p, p.fwdStatsArgs, x, scaleShift, mean, var);
+            long yUser = OneDnn.address(y);
+            args.put(dnnl.DNNL_ARG_DST, Staging.desc(p.dst, p.dataMd), Staging.target(p.dst, yUser));
+            args.scratchpad(p.fwdStatsScratchpad).execute(p.fwdStats);
+            Staging.out(p.dst, yUser);
+            OneDnn.stream()._wait();
         }
     }
 
@@ -83,29 +78,27 @@ final class OneDnnBatchNorm {
                   INDArray workspace, INDArray dx, INDArray dScaleShift) {
         Primitives p = primitives(x.shape(), eps, relu);
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap args = common(p, x, scaleShift, mean, var);
-                memory dxUser = OneDnn.wrap(p.dataMd, dx);
-                args.put(dnnl.DNNL_ARG_DIFF_DST, Staging.in(p.diffDst, OneDnn.wrap(p.dataMd, dy)));
-                if (relu) {
-                    args.put(dnnl.DNNL_ARG_WORKSPACE, new memory(p.wsMd, OneDnn.engine(), workspace.data().addressPointer()));
-                }
-                args.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.target(p.diffSrc, dxUser));
-                args.put(dnnl.DNNL_ARG_DIFF_SCALE_SHIFT, OneDnn.wrap(p.ssMd, dScaleShift));
-                p.bwd.execute(OneDnn.stream(), OneDnn.withScratchpad(args, p.bwdScratchpad));
-                Staging.out(p.diffSrc, dxUser);
-                OneDnn.stream()._wait();
+            CallArguments args = common(p, p.bwdArgs, x, scaleShift, mean, var);
+            long dxUser = OneDnn.address(dx);
+            args.put(dnnl.DNNL_ARG_DIFF_DST, Staging.desc(p.diffDst, p.dataMd), Staging.in(p.diffDst, OneDnn.address(dy)));
+            if (relu) {
+                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, workspace.data().addressPointer().address());
             }
+            args.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.desc(p.diffSrc, p.dataMd), Staging.target(p.diffSrc, dxUser));
+            args.put(dnnl.DNNL_ARG_DIFF_SCALE_SHIFT, p.ssMd, dScaleShift);
+            args.scratchpad(p.bwdScratchpad).execute(p.bwd);
+            Staging.out(p.diffSrc, dxUser);
+            OneDnn.stream()._wait();
         }
     }
 
     /** The arguments every primitive here takes: the input (in the blocked layout), [gamma; beta], statistics. */
-    private static IntMemoryMap common(Primitives p, INDArray x, INDArray scaleShift, INDArray mean, INDArray var) {
-        IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_SRC, Staging.in(p.src, OneDnn.wrap(p.dataMd, x)));
-        args.put(dnnl.DNNL_ARG_SCALE_SHIFT, OneDnn.wrap(p.ssMd, scaleShift));
-        args.put(dnnl.DNNL_ARG_MEAN, OneDnn.wrap(p.statMd, mean));
-        args.put(dnnl.DNNL_ARG_VARIANCE, OneDnn.wrap(p.statMd, var));
+    private static CallArguments common(Primitives p, CallArguments args, INDArray x, INDArray scaleShift,
+                                        INDArray mean, INDArray var) {
+        args.put(dnnl.DNNL_ARG_SRC, Staging.desc(p.src, p.dataMd), Staging.in(p.src, OneDnn.address(x)));
+        args.put(dnnl.DNNL_ARG_SCALE_SHIFT, p.ssMd, scaleShift);
+        args.put(dnnl.DNNL_ARG_MEAN, p.statMd, mean);
+        args.put(dnnl.DNNL_ARG_VARIANCE, p.statMd, var);
         return args;
     }
 
@@ -122,6 +115,8 @@ final class OneDnnBatchNorm {
         final primitive fwdTrain, fwdStats, bwd;
         final memory.desc fwdTrainScratchpad, fwdStatsScratchpad, bwdScratchpad; // null where none is needed
         final Staging src, dst, diffDst, diffSrc;
+        final CallArguments fwdTrainArgs = new CallArguments(), fwdStatsArgs = new CallArguments(),
+                bwdArgs = new CallArguments();
         final String trainKernel;
 
         Primitives(long[] shape, float eps, boolean relu) {

@@ -1,6 +1,5 @@
 package io.github.sknet.layer.onednn;
 
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive_attr;
@@ -8,6 +7,7 @@ import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -115,21 +115,13 @@ public final class OneDnn {
         return md.get_size() == 0 ? null : md;
     }
 
-    /** {@code args} plus the scratchpad argument (in the shared {@link ScratchArena}), if there is one. */
-    public static IntMemoryMap withScratchpad(IntMemoryMap args, memory.desc scratchpad) {
-        if (scratchpad != null) {
-            args.put(dnnl.DNNL_ARG_SCRATCHPAD, new memory(scratchpad, ENGINE,
-                    ScratchArena.get(ScratchArena.SCRATCHPAD, scratchpad.get_size())));
-        }
-        return args;
-    }
-
-    /** A oneDNN memory over the array's own buffer (no copy). */
-    public static memory wrap(memory.desc md, INDArray a) {
+    /** The address of the array's first element, for oneDNN to read or write in place (no copy). */
+    public static long address(INDArray a) {
         if (!dense(a) || a.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("oneDNN needs dense c-ordered float32 arrays, got "
                     + a.shapeInfoToString());
         }
-        return new memory(md, ENGINE, a.data().addressPointer());
+        Pointer p = a.data().addressPointer();
+        return p.address() + p.position() * p.sizeof();
     }
 }

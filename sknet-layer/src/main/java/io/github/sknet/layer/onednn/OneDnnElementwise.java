@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Consumer;
 
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.eltwise_backward;
 import org.bytedeco.dnnl.eltwise_forward;
@@ -14,7 +13,6 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.javacpp.PointerScope;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -88,11 +86,10 @@ public final class OneDnnElementwise {
         }
         long[] flat = {1, y.length()};
         Primitive p = primitive(new Key(Kind.RELU_BACKWARD, flat, false, false));
-        return p != null && execute(p, args -> {
-            args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, y));
-            args.put(dnnl.DNNL_ARG_DIFF_DST, OneDnn.wrap(p.src0, dy));
-            args.put(dnnl.DNNL_ARG_DIFF_SRC, OneDnn.wrap(p.src0, dx));
-        });
+        return p != null && execute(p, args -> args
+                .put(dnnl.DNNL_ARG_DST, p.src0, y)
+                .put(dnnl.DNNL_ARG_DIFF_DST, p.src0, dy)
+                .put(dnnl.DNNL_ARG_DIFF_SRC, p.src0, dx));
     }
 
     private static boolean fit(INDArray... arrays) {
@@ -106,24 +103,20 @@ public final class OneDnnElementwise {
 
     private static boolean run(Primitive p, INDArray src0, INDArray src1, INDArray dst, INDArray postOpSrc) {
         return execute(p, args -> {
-            args.put(dnnl.DNNL_ARG_SRC_0, OneDnn.wrap(p.src0, src0));
-            args.put(dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, src1));
-            args.put(dnnl.DNNL_ARG_DST, OneDnn.wrap(p.src0, dst));
+            args.put(dnnl.DNNL_ARG_SRC_0, p.src0, src0).put(dnnl.DNNL_ARG_SRC_1, p.src1, src1)
+                    .put(dnnl.DNNL_ARG_DST, p.src0, dst);
             if (postOpSrc != null) {
-                args.put(MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, OneDnn.wrap(p.src1, postOpSrc));
+                args.put(MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, p.src1, postOpSrc);
             }
         });
     }
 
-    /** Runs p with the arguments {@code args} puts, their oneDNN memory objects freed afterwards. */
-    private static boolean execute(Primitive p, Consumer<IntMemoryMap> args) {
+    /** Runs p with the arguments {@code args} puts into its {@link CallArguments}. */
+    private static boolean execute(Primitive p, Consumer<CallArguments> args) {
         synchronized (OneDnn.LOCK) {
-            try (PointerScope scope = new PointerScope()) {
-                IntMemoryMap map = new IntMemoryMap();
-                args.accept(map);
-                p.primitive.execute(OneDnn.stream(), map);
-                OneDnn.stream()._wait();
-            }
+            args.accept(p.args);
+            p.args.execute(p.primitive);
+            OneDnn.stream()._wait();
         }
         return true;
     }
@@ -173,6 +166,7 @@ public final class OneDnnElementwise {
     private static final class Primitive implements AutoCloseable {
         final primitive primitive;
         final memory.desc src0, src1;
+        final CallArguments args = new CallArguments();
 
         Primitive(primitive primitive, memory.desc src0, memory.desc src1) {
             this.primitive = primitive;
@@ -183,6 +177,7 @@ public final class OneDnnElementwise {
         @Override
         public void close() {
             primitive.close();
+            args.close();
         }
     }
 

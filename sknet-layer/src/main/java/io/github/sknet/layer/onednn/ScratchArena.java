@@ -22,8 +22,8 @@ public final class ScratchArena {
     private ScratchArena() {
     }
 
-    /** At least {@code bytes} of 64-byte-aligned scratch in this slot; the caller holds {@link OneDnn#LOCK}. */
-    public static Pointer get(int slot, long bytes) {
+    /** The address of at least {@code bytes} of 64-byte-aligned scratch in this slot; the caller holds {@link OneDnn#LOCK}. */
+    public static long address(int slot, long bytes) {
         assert Thread.holdsLock(OneDnn.LOCK);
         if (CAPACITY[slot] < bytes) {
             if (ADDRESS[slot] != 0) {
@@ -37,9 +37,7 @@ public final class ScratchArena {
             ADDRESS[slot] = raw.address();
             CAPACITY[slot] = cap;
         }
-        long aligned = (ADDRESS[slot] + ALIGN - 1) / ALIGN * ALIGN;
-        // a fresh view each call: the caller's PointerScope may close it, the buffer stays ours
-        return new At(aligned, CAPACITY[slot]);
+        return (ADDRESS[slot] + ALIGN - 1) / ALIGN * ALIGN;
     }
 
     /** A view of memory this class owns (raw addresses are kept, never an owning Pointer). */

@@ -1,7 +1,5 @@
 package io.github.sknet.layer.onednn;
 
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.global.dnnl;
@@ -12,13 +10,16 @@ import org.bytedeco.dnnl.global.dnnl;
  * for "the primitive takes the plain layout as it is". Callers hold {@link OneDnn#LOCK}.
  */
 public final class Staging {
-    private final memory.desc chosen;
+    private final memory.desc chosen, from, to;
     private final int slot;
     private final reorder reorder;
     private final memory.desc reorderScratchpad;
+    private final CallArguments args = new CallArguments();
 
     private Staging(memory.desc from, memory.desc to, memory.desc chosen, int slot) {
         this.chosen = chosen;
+        this.from = from;
+        this.to = to;
         this.slot = slot;
         reorder.primitive_desc pd = new reorder.primitive_desc(OneDnn.engine(), from, OneDnn.engine(), to,
                 OneDnn.attr(), false);
@@ -26,15 +27,13 @@ public final class Staging {
         reorderScratchpad = OneDnn.scratchpad(pd);
     }
 
-    private memory scratch() {
-        return new memory(chosen, OneDnn.engine(), ScratchArena.get(slot, chosen.get_size()));
+    private long scratch() {
+        return ScratchArena.address(slot, chosen.get_size());
     }
 
-    private void reorder(memory from, memory to) {
-        IntMemoryMap args = new IntMemoryMap();
-        args.put(dnnl.DNNL_ARG_FROM, from);
-        args.put(dnnl.DNNL_ARG_TO, to);
-        reorder.execute(OneDnn.stream(), OneDnn.withScratchpad(args, reorderScratchpad));
+    private void reorder(long fromAddress, long toAddress) {
+        args.put(dnnl.DNNL_ARG_FROM, from, fromAddress).put(dnnl.DNNL_ARG_TO, to, toAddress)
+                .scratchpad(reorderScratchpad).execute(reorder);
     }
 
     /** Staging for an argument the primitive reads, kept in arena slot {@code slot}. */
@@ -47,12 +46,17 @@ public final class Staging {
         return chosen.equals(plain) ? null : new Staging(chosen, plain, chosen, slot);
     }
 
-    /** The argument to pass: the user's memory, or the scratch after reordering the user's data into it. */
-    public static memory in(Staging s, memory user) {
+    /** The layout the primitive takes the argument in: {@code plain} where {@code s} is null. */
+    public static memory.desc desc(Staging s, memory.desc plain) {
+        return s == null ? plain : s.chosen;
+    }
+
+    /** Where the argument is for the primitive: the user's data, or the scratch after reordering the user's data into it. */
+    public static long in(Staging s, long user) {
         if (s == null) {
             return user;
         }
-        memory scratch = s.scratch();
+        long scratch = s.scratch();
         s.reorder(user, scratch);
         return scratch;
     }
@@ -71,21 +75,20 @@ public final class Staging {
      * The argument in this layout in {@code buffer} (at least {@link #bytes()}, 64-byte aligned, owned by
      * the caller), the user's data reordered into it first if {@code fill}; else as the last fill left it.
      */
-    public memory in(memory user, Pointer buffer, boolean fill) {
-        memory kept = new memory(chosen, OneDnn.engine(), buffer);
+    public long in(long user, long buffer, boolean fill) {
         if (fill) {
-            reorder(user, kept);
+            reorder(user, buffer);
         }
-        return kept;
+        return buffer;
     }
 
     /** Where the primitive should write an output. */
-    public static memory target(Staging s, memory user) {
+    public static long target(Staging s, long user) {
         return s == null ? user : s.scratch();
     }
 
     /** Copies an output written to the {@link #target} scratch back into the user's memory. */
-    public static void out(Staging s, memory user) {
+    public static void out(Staging s, long user) {
         if (s != null) {
             s.reorder(s.scratch(), user);
         }
@@ -94,6 +97,7 @@ public final class Staging {
     public static void close(Staging s) {
         if (s != null) {
             s.reorder.close();
+            s.args.close();
         }
     }
 }

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.nd4j.linalg.activations.Activation;
 
 import io.github.sknet.layer.conv.GroupedConv2D;
+import io.github.sknet.layer.linear.Linear;
 import io.github.sknet.layer.norm.BatchNorm;
 
 /**
@@ -59,10 +59,10 @@ public final class SKConv {
         }
         int d = cfg.attentionWidth();
         graph.addVertex(fusePool(name), fuse, branchOut);
-        graph.addLayer(fuseFc(name), new DenseLayer.Builder().nIn(c).nOut(d).hasBias(false)
+        graph.addLayer(fuseFc(name), new Linear.Builder().nIn(c).nOut(d).hasBias(false)
                 .activation(Activation.IDENTITY).build(), fusePool(name));
         graph.addLayer(fuseBn(name), batchNorm(cfg, d), fuseFc(name));
-        graph.addLayer(attentionLogits(name), new DenseLayer.Builder().nIn(d).nOut((long) m * c)
+        graph.addLayer(attentionLogits(name), new Linear.Builder().nIn(d).nOut((long) m * c)
                 .hasBias(cfg.selectBias()).activation(Activation.IDENTITY).build(), fuseBn(name));
         String[] selectInputs = new String[m + 1];
         selectInputs[0] = attentionLogits(name);

@@ -3,7 +3,6 @@ package io.github.sknet.models.train;
 import java.util.ArrayList;
 
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -14,6 +13,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import io.github.sknet.layer.linear.Linear;
 import io.github.sknet.models.SKNet;
 
 /**
@@ -60,7 +60,7 @@ public final class FineTuning {
         }
         ComputationGraph tuned = b.removeVertexAndConnections(SKNet.OUTPUT)
                 .removeVertexAndConnections(SKNet.LOGITS)
-                .addLayer(SKNet.LOGITS, new DenseLayer.Builder().nIn(features).nOut(numClasses)
+                .addLayer(SKNet.LOGITS, new Linear.Builder().nIn(features).nOut(numClasses)
                         .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), TRUNK_END)
                 .addLayer(SKNet.OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .activation(Activation.SOFTMAX).build(), SKNet.LOGITS)
