@@ -51,7 +51,7 @@ final class OneDnnBatchNorm {
             long yUser = OneDnn.address(y);
             args.put(dnnl.DNNL_ARG_DST, Staging.desc(p.dst, p.dataMd), Staging.target(p.dst, yUser));
             if (relu) {
-                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, workspace.data().addressPointer().address());
+                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, OneDnn.start(workspace));
             }
             args.scratchpad(p.fwdTrainScratchpad).execute(p.fwdTrain);
             Staging.out(p.dst, yUser);
@@ -82,7 +82,7 @@ final class OneDnnBatchNorm {
             long dxUser = OneDnn.address(dx);
             args.put(dnnl.DNNL_ARG_DIFF_DST, Staging.desc(p.diffDst, p.dataMd), Staging.in(p.diffDst, OneDnn.address(dy)));
             if (relu) {
-                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, workspace.data().addressPointer().address());
+                args.put(dnnl.DNNL_ARG_WORKSPACE, p.wsMd, OneDnn.start(workspace));
             }
             args.put(dnnl.DNNL_ARG_DIFF_SRC, Staging.desc(p.diffSrc, p.dataMd), Staging.target(p.diffSrc, dxUser));
             args.put(dnnl.DNNL_ARG_DIFF_SCALE_SHIFT, p.ssMd, dScaleShift);

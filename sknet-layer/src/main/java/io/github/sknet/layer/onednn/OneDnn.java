@@ -121,6 +121,11 @@ public final class OneDnn {
             throw new IllegalArgumentException("oneDNN needs dense c-ordered float32 arrays, got "
                     + a.shapeInfoToString());
         }
+        return start(a);
+    }
+
+    /** Where the array's buffer starts, whatever its type (a byte workspace, say): no check of its layout. */
+    public static long start(INDArray a) {
         Pointer p = a.data().addressPointer();
         return p.address() + p.position() * p.sizeof();
     }
