@@ -99,6 +99,7 @@ class StandaloneClusterTest {
         Path log = dir.resolve("killed.log");
         Path out = dir.resolve("killed.zip");
         Files.deleteIfExists(out);
+        awaitPreviousExecutorsGone();
         Process p = cluster.submit(allJar, SparkTrainMain.class.getName(), conf("killed", List.of()),
                 args(out, "--averaging", "1"), log);
         killAnExecutorDuringTheSecondEpoch(p, log);
@@ -120,6 +121,7 @@ class StandaloneClusterTest {
         Path log = dir.resolve("no-retry.log");
         Path out = Files.createDirectories(dir.resolve("no-retry")).resolve("model.zip");
         Files.deleteIfExists(out);
+        awaitPreviousExecutorsGone();
         Process p = cluster.submit(allJar, SparkTrainMain.class.getName(),
                 conf("no-retry", List.of("spark.task.maxFailures=1")), args(out, "--averaging", "1"), log);
         killAnExecutorDuringTheSecondEpoch(p, log);
@@ -158,6 +160,19 @@ class StandaloneClusterTest {
     private static int freeUdpPort() throws IOException {
         try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
             return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Waits until worker 0 runs no executor: the previous test's application ends before its executors
+     * have exited, and one still shutting down next to this run's first executor is two at a time (the
+     * check below failed so, 8 s into a run).
+     */
+    private void awaitPreviousExecutorsGone() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!SparkCluster.executors(cluster.workers().get(0)).isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "worker 0's executors of the previous application exit within 60 s");
+            Thread.sleep(50);
         }
     }
 
