@@ -164,9 +164,9 @@ class StandaloneClusterTest {
     }
 
     /**
-     * Waits until worker 0 runs no executor: the previous test's application ends before its executors
+     * Waits until worker 0 runs no executor: the previous test's application can end before its executors
      * have exited, and one still shutting down next to this run's first executor is two at a time (the
-     * check below failed so, 8 s into a run).
+     * likely cause of the check below failing once, 8 s into a run; not reproduced).
      */
     private void awaitPreviousExecutorsGone() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
