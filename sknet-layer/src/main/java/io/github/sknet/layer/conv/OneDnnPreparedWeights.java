@@ -11,9 +11,9 @@ import io.github.sknet.layer.onednn.Staging;
 
 /**
  * One layer's weights in the blocked layouts oneDNN's forward primitives chose for them (usually one;
- * one per layout where the layer runs at several input sizes). Filled on first use after
- * {@link #invalidate}; callers hold {@link OneDnn#LOCK}. The buffers are raw native memory freed when
- * this object is collected.
+ * one per layout where the layer runs at several input sizes). Made on a layout's second use, filled
+ * again on the first use after {@link #invalidate}; callers hold {@link OneDnn#LOCK}. The buffers are
+ * raw native memory freed when this object is collected.
  */
 final class OneDnnPreparedWeights implements PreparedWeights {
     private static final int ALIGN = 64;
@@ -33,18 +33,21 @@ final class OneDnnPreparedWeights implements PreparedWeights {
         });
     }
 
-    /** Where the weights are as {@code staging} lays them out: kept from an earlier call, or reordered from {@code user} now. */
+    /**
+     * Where the weights are as {@code staging} lays them out: kept from an earlier call, or reordered from
+     * {@code user} now. A layout's first use reorders into the shared scratch memory, as without a kept
+     * copy; the copy is made on its second use. A graph run once (a one-image predict) makes no copies,
+     * and a new graph's first pass writes no fresh memory for them (SKNet-50: ~60 MB).
+     */
     long in(Staging staging, long user) {
         assert Thread.holdsLock(OneDnn.LOCK);
         Kept k = kept.stream().filter(c -> c.staging.sameLayout(staging)).findFirst().orElse(null);
         if (k == null) {
-            Pointer raw = Pointer.malloc(staging.bytes() + ALIGN);
-            if (raw == null || raw.isNull()) {
-                throw new OutOfMemoryError("oneDNN weights: cannot allocate " + (staging.bytes() + ALIGN) + " bytes");
-            }
-            buffers.add(raw.address());
-            k = new Kept(staging, (raw.address() + ALIGN - 1) / ALIGN * ALIGN);
-            kept.add(k);
+            kept.add(new Kept(staging));
+            return Staging.in(staging, user);
+        }
+        if (k.address == 0) {
+            allocate(k);
         }
         boolean refill = !k.filled;
         if (refill) {
@@ -52,6 +55,15 @@ final class OneDnnPreparedWeights implements PreparedWeights {
             conversions++;
         }
         return staging.in(user, k.address, refill);
+    }
+
+    private void allocate(Kept k) {
+        Pointer raw = Pointer.malloc(k.staging.bytes() + ALIGN);
+        if (raw == null || raw.isNull()) {
+            throw new OutOfMemoryError("oneDNN weights: cannot allocate " + (k.staging.bytes() + ALIGN) + " bytes");
+        }
+        buffers.add(raw.address());
+        k.address = (raw.address() + ALIGN - 1) / ALIGN * ALIGN;
     }
 
     @Override
@@ -70,15 +82,14 @@ final class OneDnnPreparedWeights implements PreparedWeights {
         }
     }
 
-    /** The aligned buffer of one layout. */
+    /** The aligned buffer of one layout; 0 until its second use. */
     private static final class Kept {
         final Staging staging;
-        final long address;
+        long address;
         boolean filled;
 
-        Kept(Staging staging, long address) {
+        Kept(Staging staging) {
             this.staging = staging;
-            this.address = address;
         }
     }
 

@@ -10,7 +10,8 @@ import io.github.sknet.layer.norm.BatchNormLayer;
  * Weights kept in the helpers' layouts between inference passes. oneDNN's convolutions read weights in
  * blocked layouts; converting SKNet-50's 25M weights took ~10 ms of every pass (a third of a batch-1
  * pass at 32x32, 8% at 224x224). For a graph whose weights no longer change (predict, evaluate,
- * serving), {@link #keep} converts each layer's weights once, on its first pass, and each BatchNorm
+ * serving), {@link #keep} converts each layer's weights once, on its second pass (the first converts
+ * them as a graph without kept weights does: a graph run once makes no copy), and each BatchNorm
  * computes its per-channel scale and shift once.
  * <p>
  * Safe with training: a training pass, and every parameter setter of a layer, drops the kept copy. Not
