@@ -22,9 +22,12 @@ run() { # label, then the bench arguments shared by both sides
     "$(python3 -c "print($ours / $theirs)")" "$mem_ours" "$mem_theirs")")
   echo "${rows[-1]}" >&2
 }
-run "SKNet-50 b1 224 inference" --arch sknet50 --batch 1 --size 224 --mode inference --iters $iters
+# batch 1: 4x the iterations (a pass is ~35-45 ms; ten of them were under half a second of measurement,
+# and one side's median moved by up to 1.2x between two runs of the same workload)
+b1_iters=$((iters * 4))
+run "SKNet-50 b1 224 inference" --arch sknet50 --batch 1 --size 224 --mode inference --iters $b1_iters
 # what predict and evaluate run by default (PyTorch runs its unfolded eval-mode model: see sknet_pytorch.py)
-run "SKNet-50 b1 224 inference, BN folded" --arch sknet50 --batch 1 --size 224 --mode inference --iters $iters --fold-bn
+run "SKNet-50 b1 224 inference, BN folded" --arch sknet50 --batch 1 --size 224 --mode inference --iters $b1_iters --fold-bn
 run "SKNet-50 b8 224 inference" --arch sknet50 --batch 8 --size 224 --mode inference --iters $iters
 run "SKNet-50 b8 224 inference, BN folded" --arch sknet50 --batch 8 --size 224 --mode inference --iters $iters --fold-bn
 run "SKNet-50 b32 224 inference" --arch sknet50 --batch 32 --size 224 --mode inference --iters $iters
