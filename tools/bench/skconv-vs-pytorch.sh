@@ -12,7 +12,7 @@ torch_json=$(mktemp)
 trap 'rm -f "$torch_json"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo 'AVX2, no AVX-512'), threads=$threads"
 # 30 timed iterations each side: a workload of ~10 ms, timed 10 times, took its median from a tenth of
-# a second, and these machines' noise moved one side's median by up to 1.5x between runs
+# a second, and these machines' noise moved one side's median by up to 1.6x between runs
 iters=(--iters "${ITERS:-30}" --warmup "${WARMUP:-20}")
 "${torch_env[@]}" /usr/bin/python3 tools/bench/skconv_pytorch.py --threads "$threads" "${iters[@]}" > "$torch_json"
 ./sknet bench-skconv --pytorch "$torch_json" "${iters[@]}" "$@"
