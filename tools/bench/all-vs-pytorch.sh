@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every workload of the performance issue, sknet-dl4j and the reference PyTorch SKNet one after the
 # other in one run, then one table of ratios (sknet-dl4j images/s / PyTorch images/s; > 1 is faster).
-# Takes 10-20 minutes on a 2-core machine (9-10 on the AMD EPYC one of 2026-12-04). Output: the SKConv table, then the SKNet table.
+# Takes 10-20 minutes on a 2-core machine (9-10 on the AMD EPYC one of 2026-12-04). Output: the
+# SKConv table, then the SKNet table.
 #   tools/bench/all-vs-pytorch.sh [--quick]   (--quick: fewer iterations, for a smoke run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
