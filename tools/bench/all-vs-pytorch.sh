@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every workload of the performance issue, sknet-dl4j and the reference PyTorch SKNet one after the
-# other in one run, then one table of ratios (sknet-dl4j images/s / PyTorch images/s; > 1 is faster).
-# Takes 10-20 minutes on a 2-core machine (9-10 on the AMD EPYC one of 2026-12-04). Output: the
-# SKConv table, then the SKNet table.
+# Every workload of the performance issue, sknet-dl4j and the reference PyTorch SKNet in one run (the
+# SKNet rows taking turns, two rounds a side: see sknet-vs-pytorch.sh), then one table of ratios
+# (sknet-dl4j images/s / PyTorch images/s; > 1 is faster). Takes 20-30 minutes on a 2-core machine.
+# Output: the SKConv table, then the SKNet table.
 #   tools/bench/all-vs-pytorch.sh [--quick]   (--quick: fewer iterations, for a smoke run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,11 +17,12 @@ run() { # label, then the bench arguments shared by both sides
   ours=$(sed -n 's/^sknet-dl4j \([0-9.]*\) images\/s, PyTorch \([0-9.]*\) images\/s, ratio \([0-9.]*\)x$/\1/p' <<<"$out")
   theirs=$(sed -n 's/^sknet-dl4j \([0-9.]*\) images\/s, PyTorch \([0-9.]*\) images\/s, ratio \([0-9.]*\)x$/\2/p' <<<"$out")
   local mem_ours mem_theirs
-  mem_ours=$(sed -n 's/^peak heap: .*peak resident (heap + off-heap): \([0-9]*\) MB.*/\1/p' <<<"$out")
-  mem_theirs=$(sed -n 's/^peak resident: \([0-9]*\) MB$/\1/p' <<<"$out")
+  mem_ours=$(sed -n 's/^peak resident, largest round: sknet-dl4j \([0-9]*\) MB, PyTorch \([0-9]*\) MB$/\1/p' <<<"$out")
+  mem_theirs=$(sed -n 's/^peak resident, largest round: sknet-dl4j \([0-9]*\) MB, PyTorch \([0-9]*\) MB$/\2/p' <<<"$out")
   rows+=("$(printf '| %s | %s | %s | %.2fx | %s | %s |' "$label" "$ours" "$theirs" \
     "$(python3 -c "print($ours / $theirs)")" "$mem_ours" "$mem_theirs")")
   echo "${rows[-1]}" >&2
+  grep '^rounds, images/s' <<<"$out" >&2
 }
 # batch 1: 4x the iterations (a pass is ~35-45 ms; ten of them were under half a second of measurement,
 # and one side's median moved by up to 1.2x between two runs of the same workload)

@@ -57,7 +57,8 @@ class BenchSkconvCommandTest {
         if (r.out.contains("grouped conv helper: none")) {
             assertTrue(r.out.contains("oneDNN"), r.out);
         } else {
-            assertTrue(ms(row(r, "grouped conv G=32 d=2 N=2 C=32 8x8 fwd"), "grouped conv G=32 d=2 N=2 C=32 8x8 fwd") > 0);
+            // a ~0.05 ms call, printed to 0.1 ms: 0.0 is a time too
+            assertTrue(ms(row(r, "grouped conv G=32 d=2 N=2 C=32 8x8 fwd"), "grouped conv G=32 d=2 N=2 C=32 8x8 fwd") >= 0);
         }
         assertTrue(Helpers.enabled(), "--samediff must leave the helpers on");
     }

@@ -2,8 +2,8 @@ package io.github.sknet.layer;
 
 import java.util.Collection;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,7 +12,7 @@ public final class LayerWiring {
     private LayerWiring() {
     }
 
-    public static <L extends BaseLayer<?>> L wire(L layer, NeuralNetConfiguration conf,
+    public static <L extends Layer> L wire(L layer, NeuralNetConfiguration conf,
             Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView, boolean initializeParams) {
         layer.setListeners(listeners);
         layer.setIndex(layerIndex);

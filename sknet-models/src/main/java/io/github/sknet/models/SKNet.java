@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.zoo.ModelMetaData;
@@ -28,6 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import io.github.sknet.layer.fold.BatchNormFolding;
 import io.github.sknet.layer.linear.Linear;
+import io.github.sknet.layer.pool.MaxPool2D;
 
 /**
  * SKNet in DL4J's zoo style, one builder for every {@link SKNetVariant}:
@@ -262,9 +262,7 @@ public final class SKNet extends ZooModel<SKNet> {
             int c0 = variant.stemChannels();
             if (variant.stem() == SKNetVariant.Stem.IMAGENET) {
                 String h = Units.convBn(gb, "basic_conv", channels, c0, 7, 2, 3, true, INPUT);
-                // inputs are >= 0 after ReLU, so DL4J's padding matches PyTorch's -inf padding for max pooling
-                gb.addLayer("maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                        .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), h);
+                gb.addLayer("maxpool", new MaxPool2D.Builder().kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), h);
                 return "maxpool";
             }
             return Units.convBn(gb, "basic_conv", channels, c0, 3, 1, 1, true, INPUT);

@@ -87,8 +87,14 @@ final class SparkCluster implements AutoCloseable {
 
     /** Executor JVMs (CoarseGrainedExecutorBackend) a worker has started and that are running. */
     static List<ProcessHandle> executors(Process worker) {
+        // not an executor's own children: a process the JVM forks carries its parent's command line until it
+        // runs its own program, and counting one as a second executor failed "one executor at a time"
         return worker.descendants().filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+                .filter(h -> isExecutor(h) && !h.parent().map(SparkCluster::isExecutor).orElse(false)).toList();
+    }
+
+    private static boolean isExecutor(ProcessHandle h) {
+        return h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend");
     }
 
     /**
