@@ -88,7 +88,6 @@ public class MaxPool2D extends SubsamplingLayer {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public MaxPool2D build() {
             if (poolingType != org.deeplearning4j.nn.conf.layers.PoolingType.MAX) {
                 throw new IllegalArgumentException("MaxPool2D: poolingType must be MAX, got " + poolingType
