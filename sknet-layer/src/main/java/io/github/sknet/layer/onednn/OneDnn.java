@@ -109,6 +109,11 @@ public final class OneDnn {
         return a;
     }
 
+    /** Whether oneDNN chose a real kernel for {@code pd}, not its reference one (far slower than ND4J's ops). */
+    public static boolean fastKernel(primitive_desc_base pd) {
+        return !pd.impl_info_str().getString().startsWith("ref");
+    }
+
     /** The scratchpad a primitive built with {@link #attr()} needs, or null if it needs none. */
     public static memory.desc scratchpad(primitive_desc_base pd) {
         memory.desc md = pd.scratchpad_desc();

@@ -10,7 +10,6 @@ import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -135,7 +134,7 @@ public final class OneDnnElementwise {
                     OneDnn.engine());
             eltwise_backward.primitive_desc pd = new eltwise_backward.primitive_desc(new eltwise_backward.desc(
                     dnnl.algorithm.eltwise_relu_use_dst_for_bwd, src0, src0, 0f, 0f), OneDnn.engine(), hint);
-            return fast(pd) ? new Primitive(new eltwise_backward(pd), src0, src0) : null;
+            return OneDnn.fastKernel(pd) ? new Primitive(new eltwise_backward(pd), src0, src0) : null;
         }
         memory.desc src1 = k.kind == Kind.ADD ? src0
                 : new memory.desc(new long[] {1, k.shape[1], 1, 1}, memory.data_type.f32, tag);
@@ -155,12 +154,7 @@ public final class OneDnnElementwise {
                 k.kind == Kind.ADD || k.kind == Kind.ADD_PER_CHANNEL ? dnnl.algorithm.binary_add
                         : dnnl.algorithm.binary_mul, src0, src1, src0),
                 attr, OneDnn.engine());
-        return fast(pd) ? new Primitive(new binary(pd), src0, src1) : null;
-    }
-
-    /** oneDNN's reference kernels are far slower than ND4J's. */
-    private static boolean fast(primitive_desc_base pd) {
-        return !pd.impl_info_str().getString().startsWith("ref");
+        return OneDnn.fastKernel(pd) ? new Primitive(new binary(pd), src0, src1) : null;
     }
 
     private static final class Primitive implements AutoCloseable {

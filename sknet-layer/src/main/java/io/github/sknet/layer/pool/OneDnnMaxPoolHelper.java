@@ -3,7 +3,6 @@ package io.github.sknet.layer.pool;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
-import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -81,11 +80,6 @@ final class OneDnnMaxPoolHelper implements MaxPoolHelper {
                 new long[] {g.pH(), g.pW()}, new long[] {g.padBottom(), g.padRight()});
     }
 
-    /** oneDNN's reference kernels are far slower than ND4J's. */
-    private static boolean fast(primitive_desc_base pd) {
-        return !pd.impl_info_str().getString().startsWith("ref");
-    }
-
     /** Inference (and a training pass's forward): no workspace. */
     private static final class Forward implements AutoCloseable {
         final pooling_forward pooling;
@@ -102,7 +96,7 @@ final class OneDnnMaxPoolHelper implements MaxPoolHelper {
         static Forward build(PoolGeometry g) {
             pooling_forward.primitive_desc pd = new pooling_forward.primitive_desc(
                     forwardDesc(g, dnnl.prop_kind.forward_inference), OneDnn.attr(), OneDnn.engine());
-            return fast(pd) ? new Forward(pd, g) : null;
+            return OneDnn.fastKernel(pd) ? new Forward(pd, g) : null;
         }
 
         @Override
