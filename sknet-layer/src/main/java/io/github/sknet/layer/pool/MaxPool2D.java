@@ -28,8 +28,7 @@ public class MaxPool2D extends SubsamplingLayer {
     }
 
     private MaxPool2D(Builder b) {
-        super(b);
-        this.dilation = b.getDilation();
+        super(b); // DL4J's copies every field, the dilation too
     }
 
     @Override

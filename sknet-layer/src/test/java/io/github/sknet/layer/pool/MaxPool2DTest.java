@@ -99,6 +99,9 @@ class MaxPool2DTest {
         MaxPool2D same = new MaxPool2D.Builder().kernelSize(3, 3).stride(2, 2)
                 .convolutionMode(ConvolutionMode.Same).build();
         assertNull(((MaxPool2DLayer) instantiate(same, DataType.FLOAT)).poolingHelper(), "Same mode: DL4J's pooling");
+        MaxPool2D dilated = new MaxPool2D.Builder().kernelSize(3, 3).dilation(2, 2).build();
+        assertEquals("[2, 2]", java.util.Arrays.toString(dilated.getDilation()), "the builder's dilation is kept");
+        assertNull(((MaxPool2DLayer) instantiate(dilated, DataType.FLOAT)).poolingHelper(), "dilated: DL4J's pooling");
     }
 
     @Test
