@@ -48,6 +48,7 @@ final class CommandWarmUp {
                     + warmUp.failure());
         }
         return String.format(Locale.ROOT, "%d passes of a tiny SK network on a second thread while the model "
-                + "was built; waited %.0f ms for it", passes, waited);
+                + "was built%s; waited %.0f ms for it", passes, warmUp.touchedMegabytes() == 0 ? ""
+                : ", " + warmUp.touchedMegabytes() + " MB of memory touched for the first pass", waited);
     }
 }

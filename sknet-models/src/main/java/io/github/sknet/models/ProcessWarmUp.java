@@ -1,6 +1,10 @@
 package io.github.sknet.models;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
+
+import org.bytedeco.javacpp.Pointer;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,8 +27,15 @@ import io.github.sknet.layer.graph.WorkspaceLearning;
  * <li>the Java glue between kernels runs interpreted until it is compiled;</li>
  * <li>classes are initialised;</li>
  * <li>oneDNN generates its GEMM kernels on their first use.</li>
+ * <li>every page of memory the process touches for the first time is a page fault; on these machines
+ * (virtual machines that hand freed memory back to their host) one costs ~10 us, ~2.5 ms a MB, and
+ * SKNet-50's first pass at batch 1, 224x224, took ~11,000 of them (~45 MB).</li>
  * </ul>
- * Loading a model leaves the second core idle, so these passes pay that cost there instead.
+ * Loading a model leaves the second core idle, so these passes pay that cost there instead. Where the
+ * process's C heap keeps what is freed and all threads share it ({@link #heapKeepsFreedMemory}: the
+ * {@code sknet} launcher sets this up for its inference commands), the warm-up first touches up to
+ * {@value #TOUCH_MB} MB of it and frees it in {@link #finish()}: the caller's first pass then takes
+ * its memory from pages that are already there.
  *
  * <pre>
  * ProcessWarmUp warmUp = ProcessWarmUp.start(g -&gt; g);   // or a BatchNorm-folding step, as the model runs
@@ -47,14 +58,31 @@ public final class ProcessWarmUp {
      */
     static final int PASSES = 100;
     private static final int SIZE = 32;
+    /**
+     * Memory touched ahead of the caller's first pass. SKNet-50 at 224x224, batch 1: its first two passes
+     * faulted ~100 MB of pages (first pass ~100 ms instead of ~150-200 with 150 MB touched; pass 2 ~40-85
+     * ms instead of 150-230).
+     */
+    static final int TOUCH_MB = 256;
+    /** Blocks below glibc's largest mmap threshold (32 MB), so they come from the heap and return to it. */
+    private static final long TOUCH_BLOCK = 16L << 20;
     private static ProcessWarmUp started;
 
     private final Thread thread;
     private volatile boolean stopRequested;
     private volatile int passes;
     private volatile Throwable failure;
+    private final boolean touchMemory;
+    private volatile int touchedMegabytes;
+    /** The touched blocks: held until {@link #finish()} so that neither the warm-up nor model loading uses them. */
+    private final List<Pointer> touched = new ArrayList<>();
 
     ProcessWarmUp(UnaryOperator<ComputationGraph> prepare, int maxPasses) {
+        this(prepare, maxPasses, heapKeepsFreedMemory());
+    }
+
+    ProcessWarmUp(UnaryOperator<ComputationGraph> prepare, int maxPasses, boolean touchMemory) {
+        this.touchMemory = touchMemory;
         thread = new Thread(() -> run(prepare, maxPasses), "sknet-warm-up");
         thread.setDaemon(true); // never keeps a finished command alive
     }
@@ -75,8 +103,31 @@ public final class ProcessWarmUp {
         thread.start();
     }
 
+    /**
+     * Whether memory freed by one thread stays in the process for the next allocation of any thread: one
+     * glibc arena for all threads ({@code MALLOC_ARENA_MAX=1}), blocks of {@value #TOUCH_BLOCK} bytes not
+     * mapped on their own ({@code MALLOC_MMAP_THRESHOLD_} above that) and a free heap top kept
+     * ({@code MALLOC_TRIM_THRESHOLD_} set). Without it touched memory would help nobody but the warm-up.
+     */
+    public static boolean heapKeepsFreedMemory() {
+        return "1".equals(System.getenv("MALLOC_ARENA_MAX"))
+                && number(System.getenv("MALLOC_MMAP_THRESHOLD_")) > TOUCH_BLOCK
+                && number(System.getenv("MALLOC_TRIM_THRESHOLD_")) >= TOUCH_MB * (1L << 20);
+    }
+
+    private static long number(String s) {
+        try {
+            return s == null ? -1 : Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private void run(UnaryOperator<ComputationGraph> prepare, int maxPasses) {
         try {
+            if (touchMemory) {
+                touchMemory();
+            }
             SKNetVariant v = SKNetVariant.SKNET_SMALL;
             ComputationGraph g = InferenceWeights.keep(WorkspaceLearning.settleAfterOnePass(
                     prepare.apply(SKNet.builder(v).inputShape(3, SIZE, SIZE).build().init())));
@@ -96,14 +147,38 @@ public final class ProcessWarmUp {
         }
     }
 
+    /** Touches {@value #TOUCH_MB} MB block by block, stopping early when {@link #finish()} comes first. */
+    private void touchMemory() {
+        for (long done = 0; done < TOUCH_MB * (1L << 20) && !stopRequested; done += TOUCH_BLOCK) {
+            Pointer p = Pointer.malloc(TOUCH_BLOCK);
+            if (p == null || p.isNull()) {
+                return; // memory is short: the caller needs it more than a head start
+            }
+            Pointer.memset(p, 0, TOUCH_BLOCK);
+            synchronized (touched) {
+                touched.add(p);
+            }
+            touchedMegabytes += (int) (TOUCH_BLOCK >> 20);
+        }
+    }
+
     /**
      * Asks the warm-up to stop after the pass under way and waits for it: a small model loaded fast waits
-     * at most one tiny pass. Returns the passes run.
+     * at most one tiny pass. Frees the touched memory for the caller's passes. Returns the passes run.
      */
     public int finish() {
         stopRequested = true;
         join();
+        synchronized (touched) {
+            touched.forEach(Pointer::free);
+            touched.clear();
+        }
         return passes;
+    }
+
+    /** MB of memory touched ahead of the caller's first pass (freed for it by {@link #finish()}). */
+    public int touchedMegabytes() {
+        return touchedMegabytes;
     }
 
     /** Waits until the warm-up has run all its passes (or failed). Returns the passes run. */

@@ -31,6 +31,27 @@ class ProcessWarmUpTest {
         assertFalse(w.running());
     }
 
+    /** Where the heap keeps freed memory, the warm-up touches its share before its passes and frees it in finish(). */
+    @Test
+    void touchesMemoryBeforeItsPassesAndFreesItInFinish() {
+        ProcessWarmUp w = new ProcessWarmUp(g -> g, 2, true);
+        w.startThread();
+        assertEquals(2, w.join());
+        assertEquals(ProcessWarmUp.TOUCH_MB, w.touchedMegabytes());
+        assertEquals(2, w.finish());
+        assertEquals(ProcessWarmUp.TOUCH_MB, w.touchedMegabytes(), "what was touched, for the report");
+        assertNull(w.failure());
+    }
+
+    @Test
+    void finishStopsTouchingMemoryEarly() {
+        ProcessWarmUp w = new ProcessWarmUp(g -> g, Integer.MAX_VALUE, true);
+        w.startThread();
+        w.finish();
+        assertFalse(w.running());
+        assertNull(w.failure());
+    }
+
     @Test
     void finishStopsAWarmUpThatWouldRunForever() {
         ProcessWarmUp w = new ProcessWarmUp(BatchNormFolding::fold, Integer.MAX_VALUE);

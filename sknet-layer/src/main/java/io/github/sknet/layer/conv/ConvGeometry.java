@@ -54,6 +54,37 @@ public final class ConvGeometry {
                 new int[] {sH, sW}, new int[] {pH, pW}, new int[] {dH, dW});
     }
 
+    /**
+     * Where stride and dilation are equal ({@code d > 1} on both axes) the kernel reads only every d-th row
+     * and column of the input, those at {@link #subsampleRow()} / {@link #subsampleColumn()}: the
+     * convolution is then the undilated, stride-1 one of that subsampled input, padded by {@code (p + r) / d}
+     * (the same sums of the same products). That convolution, or null where there is none.
+     */
+    public ConvGeometry subsampledEquivalent() {
+        if (sH != dH || sW != dW || sH < 2 || sW < 2) {
+            return null;
+        }
+        int rH = subsampleRow(), rW = subsampleColumn();
+        if (inH <= rH || inW <= rW) {
+            return null;
+        }
+        ConvGeometry sub = new ConvGeometry(n, inChannels, (inH - rH + sH - 1) / sH, (inW - rW + sW - 1) / sW,
+                outChannels, groups, new int[] {kH, kW}, new int[] {1, 1}, new int[] {(pH + rH) / sH, (pW + rW) / sW},
+                new int[] {1, 1});
+        boolean rightPadding = sub.outH + sub.kH - 1 >= sub.inH + sub.pH && sub.outW + sub.kW - 1 >= sub.inW + sub.pW;
+        return sub.outH == outH && sub.outW == outW && rightPadding ? sub : null;
+    }
+
+    /** The first input row a convolution whose stride equals its dilation reads: (-p) mod d. */
+    public int subsampleRow() {
+        return Math.floorMod(-pH, dH);
+    }
+
+    /** The first input column a convolution whose stride equals its dilation reads: (-p) mod d. */
+    public int subsampleColumn() {
+        return Math.floorMod(-pW, dW);
+    }
+
     /** Multiply-adds of one forward call. */
     public long multiplyAdds() {
         return n * outChannels * outH * outW * (inChannels / groups) * kH * kW;

@@ -33,6 +33,11 @@ class GroupedConvHelperTest {
             "2, 8, 8, 8, 8, 8, 5, 1, 2, 1",
             "3, 4, 4, 13, 11, 1, 3, 2, 1, 1",
             "1, 16, 16, 5, 5, 16, 3, 1, 1, 1",
+            // stride = dilation: computed as the undilated convolution of the subsampled input
+            "2, 8, 8, 8, 8, 4, 3, 2, 2, 2",
+            "1, 6, 6, 8, 11, 3, 3, 3, 1, 3",
+            "1, 4, 4, 8, 8, 1, 3, 2, 4, 2",
+            "2, 8, 8, 8, 8, 4, 3, 2, 1, 2",
     })
     void definitionAndHelperMatchTheLoopNest(int n, int cin, int cout, int h, int w, int groups, int k, int s, int p, int d) {
         ConvGeometry g = new ConvGeometry(n, cin, h, w, cout, groups, new int[] {k, k}, new int[] {s, s},
@@ -47,6 +52,19 @@ class GroupedConvHelperTest {
         assertTrue(OneDnn.isAvailable(), "oneDNN did not load: " + OneDnn.loadError());
         check(OneDnnGroupedConvHelper.INSTANCE, g, x.castTo(DataType.FLOAT), wt.castTo(DataType.FLOAT),
                 dy.castTo(DataType.FLOAT), ref, 1e-4);
+    }
+
+    /**
+     * Stride equal to dilation runs as the undilated convolution of the subsampled input (the rows above,
+     * checked against the loop nest), where oneDNN can view that input in place; elsewhere as it is.
+     */
+    @ParameterizedTest(name = "{0}x{1} s=d={2} p={3}: {4}")
+    @CsvSource({"8, 8, 2, 2, true", "8, 11, 3, 1, true", "8, 8, 2, 4, true", "56, 56, 2, 2, true",
+            "9, 9, 2, 2, false", "8, 8, 2, 1, false", "8, 8, 1, 2, false"})
+    void stridedDilatedConvolutionsRunUndilatedOnTheSubsampledInput(int h, int w, int sd, int p, boolean subsampled) {
+        ConvGeometry g = new ConvGeometry(2, 8, h, w, 8, 4, new int[] {3, 3}, new int[] {sd, sd},
+                new int[] {p, p}, new int[] {sd == 1 ? 2 : sd, sd == 1 ? 2 : sd});
+        assertEquals(subsampled, OneDnnGroupedConvHelper.INSTANCE.subsamples(g), g.toString());
     }
 
     /**
